@@ -1,0 +1,160 @@
+"""The classifier of the original workflow: augmentation, the backbone's own preprocessing,
+a backbone called in inference mode, global average pooling, dropout and one logit.
+
+It is built as two shared halves, `features` (images to pooled backbone features, no
+augmentation) and `head` (features to the logit), so that with a frozen backbone the
+validation features can be computed once and the head evaluated on them every epoch.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import keras
+from keras import layers
+
+from training.params import ModelParams
+from training.stage import StageError
+
+Preprocess = Callable[[Any], Any]
+
+
+@dataclass(frozen=True)
+class Classifier:
+    """The trainable model and its two halves, which share their layers with it."""
+
+    model: keras.Model
+    """Images to logits, with augmentation in front: what `fit` trains."""
+    features: keras.Model
+    """Images to pooled backbone features, without augmentation."""
+    head: keras.Model
+    """Pooled features to logits: dropout and the dense layer."""
+    backbone: keras.Model
+    frozen_backbone: bool
+
+
+def _weights_argument(weights: str) -> str | None:
+    return None if weights == "none" else weights
+
+
+def _conv_block(filters: int) -> list[keras.layers.Layer]:
+    # Batch norm keeps training from scratch stable at the original's learning rate of 0.01;
+    # a short memory lets its running statistics settle within the few steps of a test run.
+    return [
+        layers.Conv2D(filters, 3, padding="same", use_bias=False),
+        layers.BatchNormalization(momentum=0.9),
+        layers.ReLU(),
+    ]
+
+
+def _tiny_backbone(input_shape: tuple[int, int, int]) -> keras.Model:
+    # Small enough to train from scratch on a CPU in seconds; used by tests and the demo.
+    return keras.Sequential(
+        [
+            keras.Input(shape=input_shape),
+            *_conv_block(16),
+            layers.MaxPooling2D(),
+            *_conv_block(32),
+            layers.MaxPooling2D(),
+            *_conv_block(64),
+        ],
+        name="tiny",
+    )
+
+
+def _identity(images: Any) -> Any:
+    return images
+
+
+def _backbone_and_preprocess(
+    params: ModelParams, input_shape: tuple[int, int, int]
+) -> tuple[keras.Model, Preprocess]:
+    weights = _weights_argument(params.weights)
+    if params.backbone == "tiny":
+        backbone = _tiny_backbone(input_shape)
+        if weights is not None:
+            backbone.load_weights(weights)
+        return backbone, layers.Rescaling(1.0 / 255)
+    try:
+        if params.backbone == "resnet50":
+            return (
+                keras.applications.ResNet50(
+                    input_shape=input_shape, include_top=False, weights=weights
+                ),
+                keras.applications.resnet50.preprocess_input,
+            )
+        # MobileNetV3 rescales its own input (include_preprocessing=True).
+        return (
+            keras.applications.MobileNetV3Small(
+                input_shape=input_shape, include_top=False, weights=weights
+            ),
+            _identity,
+        )
+    except Exception as error:
+        if weights != "imagenet":
+            raise StageError(
+                f"cannot load model.weights={params.weights!r} into {params.backbone}: {error}"
+            ) from None
+        raise StageError(
+            f"cannot get the ImageNet weights of {params.backbone} ({_first_line(error)}): "
+            "with no network, set model.weights=none to train from random weights, or "
+            "model.weights=PATH to a local Keras weights file"
+        ) from None
+
+
+def _first_line(error: BaseException) -> str:
+    text = str(error).strip()
+    return text.splitlines()[0] if text else type(error).__name__
+
+
+def _augmentation() -> keras.Sequential:
+    return keras.Sequential(
+        [layers.RandomFlip("horizontal"), layers.RandomRotation(0.2)], name="augmentation"
+    )
+
+
+def compile_for_training(model: keras.Model, learning_rate: float) -> None:
+    """Adam, binary cross-entropy on logits, and accuracy thresholded at logit 0."""
+    model.compile(
+        optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
+        loss=keras.losses.BinaryCrossentropy(from_logits=True),
+        # Keras' plain "accuracy" would threshold the logit at 0.5, i.e. probability 0.62;
+        # 0 is probability 0.5, the threshold the confusion matrix uses too.
+        metrics=[keras.metrics.BinaryAccuracy(threshold=0.0, name="accuracy")],
+    )
+
+
+def build_classifier(
+    params: ModelParams, image_height: int, image_width: int, learning_rate: float
+) -> Classifier:
+    """Build and compile the classifier for images of the given size."""
+    input_shape = (image_height, image_width, 3)
+    backbone, preprocess = _backbone_and_preprocess(params, input_shape)
+    backbone.trainable = not params.frozen_backbone
+
+    images = keras.Input(shape=input_shape, name="images")
+    pooled = layers.GlobalAveragePooling2D(name="pool")(
+        backbone(preprocess(images), training=False)
+    )
+    features = keras.Model(images, pooled, name="features")
+
+    head = keras.Sequential(
+        [
+            keras.Input(shape=(int(pooled.shape[-1]),)),
+            layers.Dropout(0.2),
+            layers.Dense(1, name="logit"),
+        ],
+        name="head",
+    )
+
+    inputs = keras.Input(shape=input_shape, name="images")
+    logits = head(features(_augmentation()(inputs)))
+    model = keras.Model(inputs, logits, name="catdog")
+
+    compile_for_training(model, learning_rate)
+    # The head alone is compiled with the same loss and metric so that evaluating it on
+    # precomputed features reports what evaluating the whole model would.
+    compile_for_training(head, learning_rate)
+    return Classifier(model, features, head, backbone, params.frozen_backbone)
