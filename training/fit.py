@@ -46,6 +46,15 @@ def train(params: Params) -> None:
             keras.callbacks.ModelCheckpoint(
                 str(MODEL_FILE), monitor="val_accuracy", save_best_only=True
             ),
+            # Never stops early (patience > epochs left); it keeps the best epoch's weights in
+            # memory, by the checkpoint's own rule, so evaluating the best model needs no
+            # reload of the file just written.
+            keras.callbacks.EarlyStopping(
+                monitor="val_accuracy",
+                mode="max",
+                patience=params.train.n_epochs,
+                restore_best_weights=True,
+            ),
             keras.callbacks.CSVLogger(str(METRICS_CSV)),
             DVCLiveCallback(live=live),
         ]
@@ -59,8 +68,6 @@ def train(params: Params) -> None:
             verbose=0,
         )
 
-        if MODEL_FILE.is_file():
-            classifier.model.load_weights(str(MODEL_FILE))
         if val_features is not None:
             logits = classifier.head.predict(val_features, verbose=0)
         else:

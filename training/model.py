@@ -138,6 +138,10 @@ def build_classifier(
     pooled = layers.GlobalAveragePooling2D(name="pool")(
         backbone(preprocess(images), training=False)
     )
+    if params.frozen_backbone:
+        # Frozen weights need no gradient; without this TensorFlow still records the
+        # backbone's forward pass on the tape and works backwards through it every step.
+        pooled = keras.ops.stop_gradient(pooled)
     features = keras.Model(images, pooled, name="features")
 
     head = keras.Sequential(
