@@ -1,0 +1,286 @@
+"""Readers for a DVCLive directory that another process is writing while we read.
+
+DVCLive writes nothing atomically: TSV rows are appended, JSON files are truncated and
+rewritten. So the TSV reader keeps a byte offset, consumes only complete lines and starts over
+when the file shrinks or is replaced (as at the start of every run); the JSON readers keep the
+last value that parsed. A half-written file never yields a wrong point or loses a good one.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+HOT_SECONDS = 2.0
+IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"})
+
+
+@dataclass
+class Series:
+    """One per-step metric: steps and values in the order they were logged."""
+
+    name: str
+    steps: list[int] = field(default_factory=list)
+    values: list[float] = field(default_factory=list)
+
+
+def _file_identity(stat: os.stat_result) -> tuple[int, int]:
+    return stat.st_dev, stat.st_ino
+
+
+class TsvTail:
+    """Incremental reader of one DVCLive metric TSV (`timestamp?`, `step`, value columns)."""
+
+    def __init__(self, path: Path, name: str) -> None:
+        self.path = path
+        self.series = Series(name)
+        self._offset = 0
+        self._identity: tuple[int, int] | None = None
+        self._columns: list[str] | None = None
+        self._last_line = b""
+
+    def _reset(self) -> None:
+        self.series = Series(self.series.name)
+        self._offset = 0
+        self._columns = None
+        self._last_line = b""
+
+    def _still_the_same_file(self, handle: Any) -> bool:
+        # A file rewritten from scratch may have reused the inode and grown past our offset
+        # before we looked: check that the last line we consumed is still where we left it.
+        if not self._last_line:
+            return True
+        handle.seek(self._offset - len(self._last_line))
+        return bool(handle.read(len(self._last_line)) == self._last_line)
+
+    def poll(self) -> bool:
+        """Read what was appended since the last call; True if the series changed."""
+        had_points = bool(self.series.steps)
+        try:
+            stat = self.path.stat()
+            if _file_identity(stat) != self._identity or stat.st_size < self._offset:
+                self._reset()
+                self._identity = _file_identity(stat)
+            # Always verify, even at an unchanged size: a rewrite can land on the same inode
+            # and size within one mtime tick. It costs one small read.
+            with self.path.open("rb") as handle:
+                if not self._still_the_same_file(handle):
+                    self._reset()
+                handle.seek(self._offset)
+                chunk = handle.read()
+        except FileNotFoundError:
+            self._reset()
+            self._identity = None
+            return had_points
+        grew = self._consume(chunk)
+        return grew or (had_points and not self.series.steps)
+
+    def _consume(self, chunk: bytes) -> bool:
+        end = chunk.rfind(b"\n")
+        if end < 0:
+            return False
+        complete = chunk[: end + 1]
+        changed = False
+        for raw in complete.splitlines(keepends=True):
+            self._offset += len(raw)
+            self._last_line = raw
+            line = raw.decode("utf-8", errors="replace").rstrip("\r\n")
+            if not line:
+                continue
+            cells = line.split("\t")
+            if self._columns is None:
+                self._columns = cells
+                continue
+            point = self._parse(cells)
+            if point is not None:
+                self.series.steps.append(point[0])
+                self.series.values.append(point[1])
+                changed = True
+        return changed
+
+    def _parse(self, cells: list[str]) -> tuple[int, float] | None:
+        assert self._columns is not None
+        if len(cells) != len(self._columns) or "step" not in self._columns:
+            return None
+        row = dict(zip(self._columns, cells, strict=True))
+        value_column = next(
+            (c for c in reversed(self._columns) if c not in ("step", "timestamp")), None
+        )
+        if value_column is None:
+            return None
+        try:
+            step = int(row["step"])
+            value = float(row[value_column])
+        except ValueError:
+            return None
+        return step, value
+
+
+class JsonFile:
+    """A JSON file that is rewritten in place: re-read when it changes, keep the last good value."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.value: Any = None
+        self.stale = False
+        """True while the file on disk does not parse (being written); `value` is the last good."""
+        self._signature: tuple[int, int, int, int] | None = None
+
+    def poll(self) -> bool:
+        """True if a new good value was read."""
+        try:
+            stat = self.path.stat()
+        except FileNotFoundError:
+            return False
+        signature = (stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns)
+        # A file modified within the last moments is read again even at the same signature:
+        # a rewrite of the same size can fall within one mtime tick.
+        hot = time.time() - stat.st_mtime < HOT_SECONDS
+        if signature == self._signature and not hot:
+            return False
+        try:
+            value = json.loads(self.path.read_bytes())
+        except (OSError, ValueError):
+            self.stale = True
+            # Not remembered: the writer may finish within the same mtime tick.
+            return False
+        self._signature = signature
+        self.stale = False
+        if value == self.value:
+            return False
+        self.value = value
+        return True
+
+
+@dataclass(frozen=True)
+class ConfusionMatrix:
+    """Counts per (actual, predicted) class, with the classes in a stable order."""
+
+    classes: tuple[str, ...]
+    counts: dict[tuple[str, str], int]
+
+    def count(self, actual: str, predicted: str) -> int:
+        """How many of class `actual` were predicted as `predicted`."""
+        return self.counts.get((actual, predicted), 0)
+
+    @property
+    def total(self) -> int:
+        """All predictions."""
+        return sum(self.counts.values())
+
+    @property
+    def accuracy(self) -> float:
+        """Share of predictions on the diagonal."""
+        total = self.total
+        return sum(self.count(c, c) for c in self.classes) / total if total else math.nan
+
+    def recall(self, cls: str) -> float:
+        """Of the `cls` examples, the share predicted as `cls`."""
+        row = sum(self.count(cls, other) for other in self.classes)
+        return self.count(cls, cls) / row if row else math.nan
+
+    def precision(self, cls: str) -> float:
+        """Of the `cls` predictions, the share that were `cls`."""
+        column = sum(self.count(other, cls) for other in self.classes)
+        return self.count(cls, cls) / column if column else math.nan
+
+
+def _class_order(names: set[str]) -> tuple[str, ...]:
+    def key(name: str) -> tuple[int, float, str]:
+        try:
+            return (0, float(name), name)
+        except ValueError:
+            return (1, 0.0, name)
+
+    return tuple(sorted(names, key=key))
+
+
+def confusion_matrix(
+    data: Any, actual_key: str = "actual", predicted_key: str = "predicted"
+) -> ConfusionMatrix | None:
+    """Aggregate DVCLive's per-sample confusion JSON (a list of {actual, predicted} rows, or a
+    dict holding one such list); None if the data is not of that shape."""
+    if isinstance(data, dict) and len(data) == 1:
+        data = next(iter(data.values()))
+    if not isinstance(data, list):
+        return None
+    counts: Counter[tuple[str, str]] = Counter()
+    for row in data:
+        if not isinstance(row, dict) or actual_key not in row or predicted_key not in row:
+            return None
+        counts[(str(row[actual_key]), str(row[predicted_key]))] += 1
+    classes = _class_order({a for a, _ in counts} | {p for _, p in counts})
+    return ConfusionMatrix(classes, dict(counts))
+
+
+def curve(data: Any, x: str, y: str) -> tuple[list[float], list[float]] | None:
+    """The (x, y) points of a DVCLive sklearn curve JSON such as `{"roc": [{fpr, tpr}, ...]}`."""
+    if isinstance(data, dict) and len(data) == 1:
+        data = next(iter(data.values()))
+    if not isinstance(data, list):
+        return None
+    xs, ys = [], []
+    for row in data:
+        try:
+            xs.append(float(row[x]))
+            ys.append(float(row[y]))
+        except (KeyError, TypeError, ValueError):
+            return None
+    return xs, ys
+
+
+class LiveDir:
+    """Everything a DVCLive directory holds, polled incrementally."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.metrics_json = JsonFile(path / "metrics.json")
+        self.tails: dict[str, TsvTail] = {}
+        self.sklearn: dict[str, JsonFile] = {}
+
+    @property
+    def metrics_dir(self) -> Path:
+        """Where DVCLive writes its per-step TSVs."""
+        return self.path / "plots" / "metrics"
+
+    def _discover(self) -> None:
+        for tsv in sorted(self.metrics_dir.rglob("*.tsv")):
+            name = tsv.relative_to(self.metrics_dir).with_suffix("").as_posix()
+            if name not in self.tails:
+                self.tails[name] = TsvTail(tsv, name)
+        sklearn_dir = self.path / "plots" / "sklearn"
+        for data in sorted(sklearn_dir.glob("*.json")):
+            self.sklearn.setdefault(data.stem, JsonFile(data))
+
+    def poll(self) -> set[str]:
+        """Names of what changed: metric names, `metrics.json`, sklearn plot names."""
+        self._discover()
+        changed = {name for name, tail in self.tails.items() if tail.poll()}
+        if self.metrics_json.poll():
+            changed.add("metrics.json")
+        changed |= {f"sklearn/{name}" for name, plot in self.sklearn.items() if plot.poll()}
+        return changed
+
+    def series(self) -> dict[str, Series]:
+        """Every per-step metric with at least one point."""
+        return {name: tail.series for name, tail in self.tails.items() if tail.series.steps}
+
+    def confusion(self, name: str = "confusion_matrix") -> ConfusionMatrix | None:
+        """The aggregated confusion matrix, if the run has logged one."""
+        plot = self.sklearn.get(name)
+        return confusion_matrix(plot.value) if plot is not None else None
+
+    def images(self) -> Iterator[Path]:
+        """Logged images, by path."""
+        images_dir = self.path / "plots" / "images"
+        if images_dir.is_dir():
+            for path in sorted(images_dir.rglob("*")):
+                if path.suffix.lower() in IMAGE_SUFFIXES:
+                    yield path

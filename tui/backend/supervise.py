@@ -1,0 +1,102 @@
+"""`python -m tui.backend.supervise RUN_DIR`: the parent of one detached run.
+
+It is started in a session of its own, so it belongs to no terminal: a killed launcher or a
+dropped SSH connection (SIGHUP) does not reach it. It runs the command recorded in
+`RUN_DIR/run.json` with its output going to `RUN_DIR/log.txt`, and is the only writer of that
+record from then on: its pid while it runs, then the exit code, end time and status. SIGTERM
+asks it to stop the run: SIGINT to the command's process group (as Ctrl-C would), then SIGTERM,
+then SIGKILL if the command will not go.
+
+Standard library only: it starts in a few milliseconds and outlives any upgrade of the app.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+from types import FrameType
+
+from tui.backend.runrecord import RunStatus, process_start_ticks, read_record, write_record
+
+STOP_GRACE_S = (20.0, 5.0)
+"""How long a stopping run has after SIGINT, then after SIGTERM, before SIGKILL."""
+
+
+def _stop_group(group: int, child: subprocess.Popen[bytes]) -> None:
+    for sig, grace in zip((signal.SIGINT, signal.SIGTERM), STOP_GRACE_S, strict=True):
+        try:
+            os.killpg(group, sig)
+        except ProcessLookupError:
+            return
+        try:
+            child.wait(timeout=grace)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(group, signal.SIGKILL)
+
+
+def supervise(run_dir: Path) -> int:
+    """Run the recorded command to its end and record how it ended."""
+    record = read_record(run_dir)
+    stop_requested = False
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        nonlocal stop_requested
+        stop_requested = True
+
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, request_stop)
+    signal.signal(signal.SIGINT, request_stop)
+
+    with (run_dir / "log.txt").open("ab") as log:
+        try:
+            child = subprocess.Popen(
+                record.argv,
+                cwd=record.cwd,
+                stdin=subprocess.DEVNULL,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                # A group of its own, so that stopping reaches DVC and the stage it runs.
+                # (preexec_fn rather than process_group=0, which needs Python 3.11.)
+                preexec_fn=os.setpgrp,
+            )
+        except OSError as error:
+            log.write(f"cannot start {record.argv[0]}: {error}\n".encode())
+            record.finish(status="failed", exit_code=127)
+            write_record(run_dir, record)
+            return 127
+
+        record.mark_running(os.getpid(), process_start_ticks(os.getpid()), child.pid)
+        write_record(run_dir, record)
+
+        stopping = False
+        while True:
+            try:
+                exit_code = child.wait(timeout=0.2)
+                break
+            except subprocess.TimeoutExpired:
+                if stop_requested and not stopping:
+                    stopping = True
+                    _stop_group(child.pid, child)
+
+    status: RunStatus = "stopped" if stop_requested else ("success" if exit_code == 0 else "failed")
+    record.finish(status=status, exit_code=exit_code)
+    write_record(run_dir, record)
+    return 0
+
+
+def main() -> None:
+    """Entry point; the launcher passes the run's folder."""
+    if len(sys.argv) != 2:
+        sys.exit("usage: python -m tui.backend.supervise RUN_DIR")
+    sys.exit(supervise(Path(sys.argv[1])))
+
+
+if __name__ == "__main__":
+    main()
