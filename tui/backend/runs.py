@@ -17,7 +17,7 @@ from tui.backend.repo import DvcRepo
 from tui.backend.runrecord import LOG, RunRecord, read_record, settle, write_record
 
 
-def _environment() -> dict[str, str]:
+def environment() -> dict[str, str]:
     # Stage commands say `python` and `dvc`: make them this environment's, even when the app
     # was started as .venv/bin/catdog-tui without activating the environment.
     bin_dir = str(Path(sys.executable).parent)
@@ -46,7 +46,7 @@ class RunStore:
         subprocess.Popen(
             [sys.executable, "-m", "tui.backend.supervise", str(run_dir)],
             cwd=self.repo.root,
-            env=_environment(),
+            env=environment(),
             stdin=subprocess.DEVNULL,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,

@@ -1,0 +1,148 @@
+"""Repositories with many experiments, made in seconds: commits and refs written directly.
+
+Each experiment is what `dvc exp run` leaves behind, without training: a commit whose parent is
+the baseline, with its own params.yaml and dvclive/metrics.json, under
+`refs/exps/<baseline[:2]>/<baseline[2:]>/<name>`. Used by the listing benchmark and tests.
+
+    python bench/fixtures.py DIR --experiments 500
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import subprocess
+from pathlib import Path
+
+import pygit2
+
+PARAMS = """\
+data:
+  source: synthetic
+  url: https://storage.googleapis.com/mledu-datasets/cats_and_dogs_filtered.zip
+  synthetic_train_per_class: 1000
+  synthetic_validation_per_class: 500
+train:
+  image_width: {width}
+  image_height: {width}
+  batch_size: {batch}
+  learning_rate: {lr}
+  n_epochs: {epochs}
+model:
+  backbone: tiny
+  weights: none
+"""
+
+DVC_YAML = """\
+stages:
+  train:
+    cmd: python train.py
+    deps:
+      - train.py
+    params:
+      - train
+      - model
+    outs:
+      - dvclive/plots:
+          cache: false
+    metrics:
+      - dvclive/metrics.json:
+          cache: false
+"""
+
+SIGNATURE = pygit2.Signature("catdog bench", "bench@catdog.invalid")
+
+
+def _metrics(rng: random.Random, epochs: int) -> str:
+    accuracy = rng.uniform(0.5, 0.99)
+    return json.dumps(
+        {
+            "train": {"accuracy": accuracy, "loss": 1 - accuracy},
+            "eval": {"accuracy": accuracy - 0.01, "loss": 1.01 - accuracy},
+            "step": epochs - 1,
+        },
+        indent=4,
+    )
+
+
+def _tree(repo: pygit2.Repository, files: dict[str, str]) -> pygit2.Oid:
+    root: dict[str, object] = {}
+    for path, text in files.items():
+        node = root
+        *folders, name = path.split("/")
+        for folder in folders:
+            node = node.setdefault(folder, {})  # type: ignore[assignment]
+        node[name] = text  # type: ignore[index]
+
+    def build(node: dict[str, object]) -> pygit2.Oid:
+        builder = repo.TreeBuilder()
+        for name, child in sorted(node.items()):
+            if isinstance(child, dict):
+                builder.insert(name, build(child), pygit2.enums.FileMode.TREE)
+            else:
+                builder.insert(
+                    name, repo.create_blob(str(child).encode()), pygit2.enums.FileMode.BLOB
+                )
+        return builder.write()
+
+    return build(root)
+
+
+def make_repo(path: Path, experiments: int, *, seed: int = 0) -> Path:
+    """A DVC project with one baseline commit and `experiments` experiments under it."""
+    rng = random.Random(seed)
+    path.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["git", "init", "-q", "-b", "main", str(path)], check=True)
+    (path / ".dvc").mkdir(exist_ok=True)
+    (path / ".dvc" / "config").write_text("")
+    (path / ".dvc" / ".gitignore").write_text("/config.local\n/tmp\n/cache\n")
+    base_files = {
+        ".dvc/config": "",
+        ".dvc/.gitignore": "/config.local\n/tmp\n/cache\n",
+        "dvc.yaml": DVC_YAML,
+        "train.py": "print('trained')\n",
+        "params.yaml": PARAMS.format(width=180, batch=32, lr=0.01, epochs=15),
+    }
+    for name, text in base_files.items():
+        (path / name).write_text(text)
+    repo = pygit2.Repository(str(path))
+    base = repo.create_commit("HEAD", SIGNATURE, SIGNATURE, "baseline", _tree(repo, base_files), [])
+    repo.checkout_head(strategy=pygit2.enums.CheckoutStrategy.FORCE)
+    baseline = str(base)
+    for number in range(experiments):
+        epochs = rng.choice([5, 10, 15])
+        files = {
+            **base_files,
+            "params.yaml": PARAMS.format(
+                width=rng.choice([128, 180, 224]),
+                batch=rng.choice([16, 32, 64]),
+                lr=rng.choice([0.1, 0.01, 0.001, 0.0003]) * rng.choice([1, 2, 5]),
+                epochs=epochs,
+            ),
+            "dvclive/metrics.json": _metrics(rng, epochs),
+            "dvclive/plots/metrics/eval/accuracy.tsv": "step\taccuracy\n0\t0.5\n",
+        }
+        commit = repo.create_commit(
+            None,
+            SIGNATURE,
+            SIGNATURE,
+            f"dvc: commit experiment {number}",
+            _tree(repo, files),
+            [base],
+        )
+        repo.references.create(f"refs/exps/{baseline[:2]}/{baseline[2:]}/exp-{number:05d}", commit)
+    return path
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("path", type=Path)
+    parser.add_argument("--experiments", type=int, default=500)
+    args = parser.parse_args()
+    make_repo(args.path, args.experiments)
+    print(f"{args.path}: 1 baseline, {args.experiments} experiments")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,62 @@
+"""`dvc exp show --json` as the correctness oracle: flatten its output to compare with ours."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from tests.conftest import run
+from tui.backend.experiments import Experiment
+from tui.backend.formats import flatten
+
+
+def _files(section: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
+    flat = {}
+    for file, result in (section or {}).items():
+        if "data" in result:
+            flat[file] = dict(flatten(result["data"]))
+    return flat
+
+
+def dvc_rows(root: Path, *args: str) -> dict[str, dict[str, Any]]:
+    """rev to {name, baseline, params, metrics, status} from `dvc exp show --json`."""
+    shown = json.loads(run(["dvc", "exp", "show", "--json", *args], root).stdout)
+    rows: dict[str, dict[str, Any]] = {}
+
+    def add(entry: dict[str, Any], baseline: str | None, status: str) -> None:
+        data = entry.get("data") or {}
+        rows[entry["rev"]] = {
+            "name": entry.get("name"),
+            "baseline": baseline,
+            "status": status,
+            "params": _files(data.get("params")),
+            "metrics": _files(data.get("metrics")),
+        }
+
+    for top in shown:
+        if top["rev"] == "workspace":
+            add(top, None, "workspace")
+            continue
+        add(top, top["rev"], "success")
+        for group in top.get("experiments") or []:
+            executor = group.get("executor") or {}
+            state = executor.get("state", "success")
+            for rev in group["revs"]:
+                add(rev, top["rev"], {"queued": "queued", "running": "running",
+                                      "failed": "failed"}.get(state, "success"))  # fmt: skip
+    return rows
+
+
+def our_rows(rows: list[Experiment]) -> dict[str, dict[str, Any]]:
+    """The same shape from our listing."""
+    return {
+        row.rev: {
+            "name": row.name,
+            "baseline": None if row.kind == "workspace" else row.baseline,
+            "status": row.status,
+            "params": row.params,
+            "metrics": row.metrics,
+        }
+        for row in rows
+    }

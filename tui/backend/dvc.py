@@ -1,0 +1,68 @@
+"""DVC's own commands, run as argv lists: we drive DVC, we never reimplement it."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from collections.abc import Sequence
+
+from tui.backend.errors import BackendError
+from tui.backend.repo import DvcRepo
+from tui.backend.runs import environment
+
+DVC_TIMEOUT_S = 300.0
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+
+
+def dvc_argv(*args: str) -> list[str]:
+    """DVC from this very environment, whatever PATH holds."""
+    return [sys.executable, "-m", "dvc", *args]
+
+
+def exp_run_argv(
+    set_params: Sequence[str], *, name: str | None = None, queue: bool = False
+) -> list[str]:
+    """`dvc exp run` with `-S` overrides (already checked), a name, or into the queue."""
+    argv = dvc_argv("exp", "run")
+    if name:
+        argv += ["--name", name]
+    if queue:
+        argv.append("--queue")
+    for item in set_params:
+        argv += ["-S", item]
+    return argv
+
+
+def error_line(output: str) -> str:
+    """DVC's own error message, without colour codes or the advice boilerplate."""
+    lines = [_ANSI.sub("", line).strip() for line in output.splitlines()]
+    for line in lines:
+        if line.startswith("ERROR:"):
+            return line.removeprefix("ERROR:").strip()
+    meaningful = [line for line in lines if line and not line.startswith(("Having any", "<"))]
+    return meaningful[-1] if meaningful else "no output"
+
+
+def run_dvc(repo: DvcRepo, *args: str, timeout: float = DVC_TIMEOUT_S) -> str:
+    """Run a short DVC command to its end; its stdout, or BackendError with DVC's message."""
+    command = dvc_argv(*args)
+    try:
+        done = subprocess.run(
+            command,
+            cwd=repo.root,
+            env=environment(),
+            stdin=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise BackendError(f"`dvc {' '.join(args)}` took over {timeout:.0f} s: gave up") from None
+    if done.returncode != 0:
+        raise BackendError(
+            f"dvc {args[0]} {args[1] if len(args) > 1 else ''}: "
+            f"{error_line(done.stderr + done.stdout)}".replace("  ", " ")
+        )
+    return done.stdout

@@ -1,0 +1,177 @@
+"""The experiments listing: what `dvc exp show` reports, read straight from git and disk.
+
+No DVC import and no DVC lock: refs, commits and blobs come from libgit2, queue and run state
+from the files DVC keeps under `.dvc/tmp/exps`. What a commit holds is computed once per process
+(a commit never changes), so a refresh costs only the workspace, the running runs and what is
+new.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any, Literal
+
+from tui.backend.gitstore import GitStore
+from tui.backend.index import Values, build_index, read_values
+from tui.backend.queue import QueueEntry, read_queue
+from tui.backend.repo import DvcRepo
+from tui.backend.sources import CommitSource, WorkspaceSource
+
+Status = Literal["workspace", "queued", "running", "success", "failed"]
+Kind = Literal["workspace", "baseline", "experiment"]
+EXPS_PREFIX = "refs/exps/"
+
+
+@dataclass
+class Experiment:
+    """One row of the listing."""
+
+    kind: Kind
+    name: str | None
+    rev: str
+    baseline: str | None
+    status: Status
+    created: datetime | None
+    params: dict[str, dict[str, Any]] = field(default_factory=dict)
+    metrics: dict[str, dict[str, Any]] = field(default_factory=dict)
+    errors: dict[str, str] = field(default_factory=dict)
+    log: str | None = None
+    """Where a queued run's output goes (DVC's own log), if it has started."""
+    live_root: str | None = None
+    """The folder a running experiment writes to (the workspace or a queued run's copy)."""
+
+    @property
+    def label(self) -> str:
+        """What a person calls it: its name, else the short rev."""
+        return self.name or self.rev[:7]
+
+    def as_json(self) -> dict[str, Any]:
+        """The `catdog-tui ls --json` object of this row."""
+        return {
+            "name": self.name,
+            "rev": self.rev,
+            "baseline": self.baseline,
+            "status": self.status,
+            "created": self.created.isoformat() if self.created else None,
+            "params": self.params,
+            "metrics": self.metrics,
+        }
+
+
+def parse_exp_ref(ref: str) -> tuple[str, str] | None:
+    """(baseline rev, name) of `refs/exps/ab/cdef.../name`; None for other refs under exps."""
+    parts = ref.removeprefix(EXPS_PREFIX).split("/")
+    if len(parts) != 3 or len(parts[0]) != 2 or len(parts[0] + parts[1]) != 40:
+        return None
+    return parts[0] + parts[1], parts[2]
+
+
+class ExperimentIndex:
+    """Lists a repository's experiments; keep one per repository for cached refreshes."""
+
+    def __init__(self, repo: DvcRepo) -> None:
+        self.repo = repo
+        self.git = GitStore(repo.root)
+        self._values: dict[str, Values] = {}
+
+    def _commit_values(self, rev: str) -> Values:
+        cached = self._values.get(rev)
+        if cached is not None:
+            return cached
+        source = CommitSource(self.git, rev, self.repo.dvc_dir)
+        values = read_values(source, build_index(source))
+        # Only a complete result is final: a cached metrics object may arrive later (pull).
+        if not any(message != "missing" for message in values.errors.values()):
+            self._values[rev] = values
+        return values
+
+    def _workspace_values(self, root: Any = None) -> Values:
+        source = WorkspaceSource(root or self.repo.root, self.repo.dvc_dir)
+        return read_values(source, build_index(source))
+
+    def _row(self, kind: Kind, rev: str, name: str | None, baseline: str | None,
+             status: Status) -> Experiment:  # fmt: skip
+        values = self._commit_values(rev)
+        return Experiment(
+            kind=kind,
+            name=name,
+            rev=rev,
+            baseline=baseline,
+            status=status,
+            created=self.git.commit_time(rev),
+            params=values.params,
+            metrics=values.metrics,
+            errors=values.errors,
+        )
+
+    def baselines(self, num: int = 1, all_commits: bool = False) -> list[str]:
+        """The baseline commits `dvc exp show -n num` / `-A` would show."""
+        head = self.git.head()
+        if head is None:
+            return []
+        if all_commits:
+            return self.git.all_commits()
+        return self.git.first_parents(head, max(num, 1))
+
+    def list(self, num: int = 1, all_commits: bool = False) -> list[Experiment]:
+        """Workspace, then each baseline followed by its experiments (newest first)."""
+        workspace_values = self._workspace_values()
+        rows = [
+            Experiment(
+                kind="workspace",
+                name=None,
+                rev="workspace",
+                baseline=self.git.head(),
+                status="workspace",
+                created=None,
+                params=workspace_values.params,
+                metrics=workspace_values.metrics,
+                errors=workspace_values.errors,
+            )
+        ]
+        baselines = self.baselines(num, all_commits)
+        by_baseline: dict[str, list[Experiment]] = {rev: [] for rev in baselines}
+        for ref, rev in self.git.ref_targets(EXPS_PREFIX).items():
+            parsed = parse_exp_ref(ref)
+            if parsed is None or parsed[0] not in by_baseline:
+                continue
+            by_baseline[parsed[0]].append(
+                self._row("experiment", rev, parsed[1], parsed[0], "success")
+            )
+        for entry in read_queue(self.repo, self.git):
+            if entry.baseline in by_baseline:
+                by_baseline[entry.baseline].append(self._queue_row(entry))
+        branch_names = self.git.branches_at()
+        branch = self.git.branch()
+        for rev in baselines:
+            names = branch_names.get(rev, [])
+            name = branch if branch in names else (names[0] if names else None)
+            rows.append(self._row("baseline", rev, name, rev, "success"))
+            rows.extend(
+                sorted(
+                    by_baseline[rev],
+                    key=lambda e: e.created.timestamp() if e.created else 0.0,
+                    reverse=True,
+                )
+            )
+        return rows
+
+    def _queue_row(self, entry: QueueEntry) -> Experiment:
+        if entry.status == "running" and entry.run_root is not None:
+            values = self._workspace_values(entry.run_root)
+        else:
+            values = self._commit_values(entry.rev)
+        return Experiment(
+            kind="experiment",
+            name=entry.name,
+            rev=entry.rev,
+            baseline=entry.baseline,
+            status=entry.status,
+            created=entry.created or self.git.commit_time(entry.rev),
+            params=values.params,
+            metrics=values.metrics,
+            errors=values.errors,
+            log=entry.log,
+            live_root=str(entry.run_root) if entry.run_root else None,
+        )
