@@ -1,11 +1,184 @@
-"""The `catdog-tui` command line. The app and the headless subcommands land in their own issues."""
+"""The `catdog-tui` command line: the headless face of the backend. It parses and prints only."""
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Sequence
+import contextlib
+import json
+import signal
+import sys
+import threading
+from collections.abc import Callable, Sequence
+from pathlib import Path
+from typing import Any
 
 from tui import __version__
+from tui.backend.errors import BackendError
+from tui.backend.experiments import Experiment
+from tui.backend.follow import StepFollower
+from tui.backend.runs import follow_lines
+from tui.backend.service import Backend
+from tui.backend.watch import Watcher
+
+Handler = Callable[[Backend, argparse.Namespace], int]
+
+
+def _table(rows: list[Experiment]) -> str:
+    metric_keys = sorted({f"{k}" for r in rows for m in r.metrics.values() for k in m})
+    param_values: dict[str, set[str]] = {}
+    for row in rows:
+        for values in row.params.values():
+            for key, value in values.items():
+                param_values.setdefault(key, set()).add(repr(value))
+    # Params that differ between rows say what each experiment is; the rest is noise here.
+    param_keys = sorted(k for k, seen in param_values.items() if len(seen) > 1)
+    header = ["Experiment", "rev", "status", "created", *metric_keys, *param_keys]
+    lines = [header]
+    for row in rows:
+        name = row.label if row.kind != "experiment" else f"├── {row.label}"
+        if row.kind == "workspace":
+            name = "workspace"
+        metrics = {k: v for m in row.metrics.values() for k, v in m.items()}
+        params = {k: v for p in row.params.values() for k, v in p.items()}
+        lines.append(
+            [
+                name,
+                row.rev[:7] if row.rev != "workspace" else "-",
+                row.status,
+                row.created.strftime("%b %d %H:%M") if row.created else "-",
+                *(_cell(metrics.get(k)) for k in metric_keys),
+                *(_cell(params.get(k)) for k in param_keys),
+            ]
+        )
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
+    return "\n".join(
+        "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
+        for line in lines
+    )
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    return str(value)
+
+
+def cmd_ls(backend: Backend, args: argparse.Namespace) -> int:
+    """List experiments."""
+    rows = backend.experiments(num=args.num, all_commits=args.all_commits)
+    if args.json:
+        json.dump([row.as_json() for row in rows], sys.stdout, indent=2, default=str)
+        print()
+    else:
+        print(_table(rows))
+    return 0
+
+
+def _follow_run(backend: Backend, run_id: str, total: int | None) -> int:
+    record = backend.runs.get(run_id)
+    follower = StepFollower(backend.workspace_live_dir(), total, started=record.created)
+    watcher = Watcher([follower.live.path, backend.runs.run_dir(run_id)])
+    stopping = False
+
+    def interrupt(signum: int, frame: object) -> None:
+        nonlocal stopping
+        if not stopping:
+            stopping = True
+            print("stopping the run (Ctrl-C again does not kill it harder)...", file=sys.stderr)
+            with contextlib.suppress(BackendError):
+                backend.runs.stop(run_id)
+
+    signal.signal(signal.SIGINT, interrupt)
+
+    # The run may end without a write under the watched folders (a crash before DVCLive
+    # starts): a thread waits on its record and ends the watch.
+    def stop_when_finished() -> None:
+        backend.runs.wait(run_id)
+        watcher.stop()
+
+    threading.Thread(target=stop_when_finished, daemon=True).start()
+    for report in follower.poll():
+        print(report.line(total), flush=True)
+    for _ in watcher.changes():
+        for report in follower.poll():
+            print(report.line(total), flush=True)
+    for report in follower.poll():
+        print(report.line(total), flush=True)
+    record = backend.runs.get(run_id)
+    name = backend.run_name(record) or record.id
+    code = record.exit_code if record.exit_code is not None else 1
+    print(f"{name}: {record.status} (exit code {code}); log: catdog-tui logs {name}")
+    return code
+
+
+def cmd_run(backend: Backend, args: argparse.Namespace) -> int:
+    """Start (or queue) an experiment."""
+    set_params = args.set_param or []
+    if args.queue:
+        output = backend.queue(set_params, name=args.name)
+        print(output.strip() or "queued")
+        print("start workers with: catdog-tui queue start -j N")
+        return 0
+    total = backend.total_steps(set_params)
+    record = backend.start_run(set_params, name=args.name)
+    if args.detach:
+        print(f"started run {record.id}; follow it with: catdog-tui logs {record.id} --follow")
+        return 0
+    print(f"started run {record.id} (Ctrl-C stops it; closing the terminal does not)")
+    return _follow_run(backend, record.id, total)
+
+
+def cmd_logs(backend: Backend, args: argparse.Namespace) -> int:
+    """Print a run's log."""
+    path = backend.log_path(args.experiment)
+    if not args.follow:
+        sys.stdout.write(path.read_text(errors="replace"))
+        return 0
+    target = backend.resolve(args.experiment)
+
+    def finished() -> bool:
+        if target.run is not None:
+            return backend.runs.get(target.run.id).finished
+        return True
+
+    for line in follow_lines(path, done=finished):
+        print(line, flush=True)
+    return 0
+
+
+def cmd_stop(backend: Backend, args: argparse.Namespace) -> int:
+    """Stop a run."""
+    print(backend.stop(args.experiment))
+    return 0
+
+
+def cmd_remove(backend: Backend, args: argparse.Namespace) -> int:
+    """Remove experiments."""
+    print(backend.remove(args.experiments))
+    return 0
+
+
+def cmd_apply(backend: Backend, args: argparse.Namespace) -> int:
+    """Apply an experiment to the workspace."""
+    print(backend.apply(args.experiment))
+    return 0
+
+
+def cmd_branch(backend: Backend, args: argparse.Namespace) -> int:
+    """Make a branch from an experiment."""
+    print(backend.branch(args.experiment, args.branch))
+    return 0
+
+
+def cmd_queue(backend: Backend, args: argparse.Namespace) -> int:
+    """Queue workers and status."""
+    if args.queue_command == "start":
+        print(backend.start_workers(args.jobs).strip())
+    else:
+        print(backend.queue_status().rstrip())
+    return 0
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -18,12 +191,73 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    parser.add_argument(
+        "-C", dest="directory", default=None, help="run as if started in this directory"
+    )
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    ls = commands.add_parser("ls", help="list experiments (as `dvc exp show`, faster)")
+    ls.add_argument("--json", action="store_true", help="one JSON object per row")
+    ls.add_argument("-n", "--num", type=int, default=1, help="baseline commits to show")
+    ls.add_argument("-A", "--all-commits", action="store_true", help="experiments of all commits")
+    ls.set_defaults(handler=cmd_ls)
+
+    run = commands.add_parser("run", help="run an experiment (`dvc exp run`)")
+    run.add_argument(
+        "-S", "--set-param", action="append", metavar="[FILE:]KEY=VALUE",
+        help="override a parameter; VALUE1,VALUE2 makes a sweep (with --queue)",
+    )  # fmt: skip
+    run.add_argument("--name", "-n", help="the experiment's name")
+    run.add_argument("--queue", action="store_true", help="add to the queue instead of running")
+    run.add_argument("--detach", "-d", action="store_true", help="start and return at once")
+    run.set_defaults(handler=cmd_run)
+
+    logs = commands.add_parser("logs", help="print a run's log")
+    logs.add_argument("experiment", metavar="EXP")
+    logs.add_argument("--follow", "-f", action="store_true", help="keep printing as it grows")
+    logs.set_defaults(handler=cmd_logs)
+
+    stop = commands.add_parser("stop", help="stop a running or queued experiment")
+    stop.add_argument("experiment", metavar="EXP")
+    stop.set_defaults(handler=cmd_stop)
+
+    remove = commands.add_parser("remove", help="remove experiments")
+    remove.add_argument("experiments", metavar="EXP", nargs="+")
+    remove.set_defaults(handler=cmd_remove)
+
+    apply = commands.add_parser("apply", help="apply an experiment to the workspace")
+    apply.add_argument("experiment", metavar="EXP")
+    apply.set_defaults(handler=cmd_apply)
+
+    branch = commands.add_parser("branch", help="make a git branch from an experiment")
+    branch.add_argument("experiment", metavar="EXP")
+    branch.add_argument("branch", metavar="NAME")
+    branch.set_defaults(handler=cmd_branch)
+
+    queue = commands.add_parser("queue", help="the experiment queue")
+    queue_commands = queue.add_subparsers(dest="queue_command", metavar="ACTION", required=True)
+    start = queue_commands.add_parser("start", help="start queue workers")
+    start.add_argument("-j", "--jobs", type=int, default=1, help="workers to start")
+    queue_commands.add_parser("status", help="what the queue holds")
+    queue.set_defaults(handler=cmd_queue)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `catdog-tui` console script."""
     parser = build_parser()
-    parser.parse_args(argv)
-    parser.print_help()
-    return 0
+    args = parser.parse_args(argv)
+    handler: Handler | None = getattr(args, "handler", None)
+    if handler is None:
+        parser.print_help()
+        return 0
+    try:
+        backend = Backend.discover(Path(args.directory) if args.directory else None)
+        return handler(backend, args)
+    except BackendError as error:
+        print(f"catdog-tui: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0

@@ -19,6 +19,11 @@ def _files(section: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
     return flat
 
 
+def _key(rev: str, status: str) -> str:
+    # A workspace run shows as an experiment whose rev is "workspace", beside the workspace row.
+    return "workspace (running)" if rev == "workspace" and status == "running" else rev
+
+
 def dvc_rows(root: Path, *args: str) -> dict[str, dict[str, Any]]:
     """rev to {name, baseline, params, metrics, status} from `dvc exp show --json`."""
     shown = json.loads(run(["dvc", "exp", "show", "--json", *args], root).stdout)
@@ -26,7 +31,7 @@ def dvc_rows(root: Path, *args: str) -> dict[str, dict[str, Any]]:
 
     def add(entry: dict[str, Any], baseline: str | None, status: str) -> None:
         data = entry.get("data") or {}
-        rows[entry["rev"]] = {
+        rows[_key(entry["rev"], status)] = {
             "name": entry.get("name"),
             "baseline": baseline,
             "status": status,
@@ -51,7 +56,7 @@ def dvc_rows(root: Path, *args: str) -> dict[str, dict[str, Any]]:
 def our_rows(rows: list[Experiment]) -> dict[str, dict[str, Any]]:
     """The same shape from our listing."""
     return {
-        row.rev: {
+        _key(row.rev, row.status): {
             "name": row.name,
             "baseline": None if row.kind == "workspace" else row.baseline,
             "status": row.status,

@@ -139,39 +139,55 @@ class ExperimentIndex:
             by_baseline[parsed[0]].append(
                 self._row("experiment", rev, parsed[1], parsed[0], "success")
             )
+        finished_logs: dict[tuple[str, str | None], str | None] = {}
         for entry in read_queue(self.repo, self.git):
-            if entry.baseline in by_baseline:
+            if entry.status == "success":
+                finished_logs[(entry.baseline, entry.name)] = entry.log
+            elif entry.baseline in by_baseline:
                 by_baseline[entry.baseline].append(self._queue_row(entry))
+        for baseline, experiments in by_baseline.items():
+            for experiment in experiments:
+                if experiment.status == "success":
+                    experiment.log = finished_logs.get((baseline, experiment.name))
         branch_names = self.git.branches_at()
         branch = self.git.branch()
         for rev in baselines:
             names = branch_names.get(rev, [])
             name = branch if branch in names else (names[0] if names else None)
             rows.append(self._row("baseline", rev, name, rev, "success"))
-            rows.extend(
-                sorted(
-                    by_baseline[rev],
-                    key=lambda e: e.created.timestamp() if e.created else 0.0,
-                    reverse=True,
-                )
-            )
+            rows.extend(_in_dvc_order(by_baseline[rev]))
         return rows
 
     def _queue_row(self, entry: QueueEntry) -> Experiment:
-        if entry.status == "running" and entry.run_root is not None:
-            values = self._workspace_values(entry.run_root)
+        if entry.status == "running":
+            values = self._workspace_values(entry.run_root) if entry.run_root else Values()
         else:
             values = self._commit_values(entry.rev)
+        # A queued entry's metrics are whatever the workspace held when it was queued.
+        metrics = {} if entry.status == "queued" else values.metrics
         return Experiment(
             kind="experiment",
             name=entry.name,
             rev=entry.rev,
             baseline=entry.baseline,
             status=entry.status,
-            created=entry.created or self.git.commit_time(entry.rev),
+            created=entry.created,
             params=values.params,
-            metrics=values.metrics,
+            metrics=metrics,
             errors=values.errors,
             log=entry.log,
             live_root=str(entry.run_root) if entry.run_root else None,
         )
+
+
+_GROUP_ORDER = {"running": 0, "success": 1, "queued": 2, "failed": 3}
+
+
+def _in_dvc_order(experiments: list[Experiment]) -> list[Experiment]:
+    """Running, finished, queued, failed; newest first within each, as `dvc exp show`."""
+    ordered = sorted(
+        experiments,
+        key=lambda e: (e.created.timestamp() if e.created else 0.0, e.rev),
+        reverse=True,
+    )
+    return sorted(ordered, key=lambda e: _GROUP_ORDER.get(e.status, 1))
