@@ -127,12 +127,12 @@ def parse_override(raw: str, root: Path) -> Override:
     try:
         current_params = dict(flatten(parse_file(file, (root / file).read_bytes())))
     except FileNotFoundError:
-        raise BackendError(f"-S {raw}: {file} does not exist in {root}") from None
+        raise BackendError(f"-S {raw}: {file} does not exist: check the file name") from None
     except UnreadableFile as error:
         raise BackendError(f"-S {raw}: {file} does not parse ({error}): fix it first") from None
 
     if key not in current_params and not adding:
-        close = difflib.get_close_matches(key, list(current_params), n=1)
+        close = difflib.get_close_matches(key, list(current_params), n=1, cutoff=0.5)
         hint = f" (did you mean {close[0]}?)" if close else " (prefix it with + to add it)"
         raise BackendError(f"-S {raw}: {file} has no key {key}{hint}")
     if value_text is None:

@@ -31,13 +31,16 @@ def boot_id() -> str | None:
 
 
 def process_start_ticks(pid: int) -> int | None:
-    """When `pid` started, in clock ticks since boot: tells a reused pid from the original."""
+    """When a live `pid` started, in clock ticks since boot: tells a reused pid from the
+    original. None if there is no such process, or only its zombie."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
     # The command name (field 2) may hold spaces and parentheses: split after its last ')'.
     fields = stat[stat.rindex(")") + 2 :].split()
+    if fields[0] in ("Z", "X"):
+        return None
     return int(fields[19])
 
 
@@ -83,7 +86,8 @@ class RunRecord:
         """Whether this run's supervisor is still the process it was."""
         if self.supervisor_pid is None or self.boot_id != boot_id():
             return False
-        return process_start_ticks(self.supervisor_pid) == self.supervisor_ticks
+        ticks = process_start_ticks(self.supervisor_pid)
+        return ticks is not None and ticks == self.supervisor_ticks
 
 
 def write_record(run_dir: Path, record: RunRecord) -> None:
