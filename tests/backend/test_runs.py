@@ -107,7 +107,9 @@ def test_bad_parameters_are_refused_before_anything_is_written(tmp_path: Path) -
     before = (root / "config" / "hparams.yaml").read_text()
     cases = {
         "config/hparams.yaml:lrate=0.1": "config/hparams.yaml has no key lrate (did you mean lr?)",
-        "config/hparams.yaml:layers=2.5": "layers is an integer in config/hparams.yaml (3), not a number (2.5)",
+        "config/hparams.yaml:layers=2.5": (
+            "layers is an integer in config/hparams.yaml (3), not a number (2.5)"
+        ),
         "missing.yaml:x=1": "missing.yaml does not exist: check the file name",
         "config/hparams.yaml:lr": "expected key=value, e.g. -S train.learning_rate=0.1",
     }
