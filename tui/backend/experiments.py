@@ -13,10 +13,18 @@ from datetime import datetime
 from typing import Any, Literal
 
 from tui.backend.gitstore import GitStore
-from tui.backend.index import Values, build_index, read_values
+from tui.backend.index import (
+    DEFAULT_PARAMS,
+    NOT_IN_CACHE,
+    ProjectIndex,
+    Values,
+    build_index,
+    read_values,
+)
 from tui.backend.queue import QueueEntry, read_queue
 from tui.backend.repo import DvcRepo
 from tui.backend.sources import CommitSource, WorkspaceSource
+from tui.backend.valuecache import ValueCache
 
 Status = Literal["workspace", "queued", "running", "success", "failed"]
 Kind = Literal["workspace", "baseline", "experiment"]
@@ -72,18 +80,30 @@ class ExperimentIndex:
 
     def __init__(self, repo: DvcRepo) -> None:
         self.repo = repo
-        self.git = GitStore(repo.root)
-        self._values: dict[str, Values] = {}
+        self._stored = ValueCache(repo.state_dir / "cache" / "values.json")
+        self.git = GitStore(repo.root, self._stored.commits)
+        self._indexes: dict[tuple[tuple[str, str | None], ...], ProjectIndex] = {}
+
+    def _commit_index(self, source: CommitSource) -> ProjectIndex:
+        # Most commits share their dvc.yaml files: index them once per set of blobs.
+        key = tuple(
+            (path, self.git.blob_id(source.rev, path))
+            for path in (*source.dvcfiles(), DEFAULT_PARAMS)
+        )
+        index = self._indexes.get(key)
+        if index is None:
+            index = self._indexes[key] = build_index(source)
+        return index
 
     def _commit_values(self, rev: str) -> Values:
-        cached = self._values.get(rev)
-        if cached is not None:
-            return cached
+        stored = self._stored.get(rev)
+        if stored is not None:
+            return stored
         source = CommitSource(self.git, rev, self.repo.dvc_dir)
-        values = read_values(source, build_index(source))
-        # Only a complete result is final: a cached metrics object may arrive later (pull).
-        if not any(message != "missing" for message in values.errors.values()):
-            self._values[rev] = values
+        values = read_values(source, self._commit_index(source))
+        # A commit's files never change; only an object missing from DVC's cache may arrive.
+        if NOT_IN_CACHE not in values.errors.values():
+            self._stored.put(rev, values)
         return values
 
     def _workspace_values(self, root: Any = None) -> Values:
@@ -116,6 +136,7 @@ class ExperimentIndex:
 
     def list(self, num: int = 1, all_commits: bool = False) -> list[Experiment]:
         """Workspace, then each baseline followed by its experiments (newest first)."""
+        self.git.refresh()
         workspace_values = self._workspace_values()
         rows = [
             Experiment(
@@ -156,6 +177,7 @@ class ExperimentIndex:
             name = branch if branch in names else (names[0] if names else None)
             rows.append(self._row("baseline", rev, name, rev, "success"))
             rows.extend(_in_dvc_order(by_baseline[rev]))
+        self._stored.save()
         return rows
 
     def _queue_row(self, entry: QueueEntry) -> Experiment:

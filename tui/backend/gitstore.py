@@ -3,33 +3,115 @@
 pygit2 rather than a `git cat-file --batch` pipe or dulwich: libgit2 reads loose and packed
 objects natively, in-process, with no pipe protocol to keep in sync and no pure-Python
 zlib/delta work. An object never changes under its id, so everything parsed from one is cached
-for the life of the process, and a refresh costs only what is new.
+(commit times and parents across processes too, see `commit_meta`), and a refresh costs only
+what is new.
+
+Refs are plain files (loose refs and `packed-refs`) and are read as such: a listing whose
+commits are all cached then never loads libgit2, which alone costs 50 ms at start-up.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-
-import pygit2
+from typing import TYPE_CHECKING
 
 from tui.backend.errors import BackendError
+
+if TYPE_CHECKING:
+    import pygit2
+
+CommitMeta = dict[str, tuple[float, list[str]]]
+"""Commit id to (commit time, parent ids)."""
+
+
+class RefFiles:
+    """The refs of a plain `.git` folder, read from its files."""
+
+    def __init__(self, git_dir: Path) -> None:
+        self.git_dir = git_dir
+
+    def all(self) -> dict[str, str]:
+        """Every ref to the object it names (loose refs win over packed ones)."""
+        refs: dict[str, str] = {}
+        try:
+            for line in (self.git_dir / "packed-refs").read_text().splitlines():
+                if line and line[0] not in "#^":
+                    sha, _, name = line.partition(" ")
+                    refs[name] = sha
+        except OSError:
+            pass
+        # os.walk and plain open: a thousand experiment refs are a thousand small files.
+        git_dir = str(self.git_dir)
+        for folder, _dirs, files in os.walk(os.path.join(git_dir, "refs")):  # noqa: PTH118
+            prefix = os.path.relpath(folder, git_dir).replace(os.sep, "/")
+            for name in files:
+                try:
+                    with open(os.path.join(folder, name), encoding="ascii") as handle:  # noqa: PTH118, PTH123
+                        text = handle.read(64).strip()
+                except (OSError, UnicodeDecodeError):
+                    continue
+                if len(text) == 40:
+                    refs[f"{prefix}/{name}"] = text
+        return refs
+
+    def head(self, refs: dict[str, str]) -> tuple[str | None, str | None]:
+        """(commit id, branch name or None when detached) of HEAD."""
+        try:
+            text = (self.git_dir / "HEAD").read_text().strip()
+        except OSError:
+            return None, None
+        if text.startswith("ref: "):
+            name = text[5:]
+            return refs.get(name), name.removeprefix("refs/heads/")
+        return text, None
 
 
 class GitStore:
     """Read-only access to one repository's refs, commits, trees and blobs."""
 
-    def __init__(self, root: Path) -> None:
-        try:
-            self.repo = pygit2.Repository(str(root))
-        except pygit2.GitError as error:
-            raise BackendError(f"{root} is not a git repository ({error})") from None
+    def __init__(self, root: Path, commit_meta: CommitMeta | None = None) -> None:
+        self.root = root
+        git_dir = root / ".git"
+        self._ref_files = RefFiles(git_dir) if git_dir.is_dir() else None
+        self._repo: pygit2.Repository | None = None
+        if self._ref_files is None:
+            self.repo  # noqa: B018 - worktrees and submodules: let libgit2 find the git dir
+        self.commit_meta: CommitMeta = commit_meta if commit_meta is not None else {}
         self._blobs_by_path: dict[tuple[str, str], str | None] = {}
         self._files_by_tree: dict[str, tuple[str, ...]] = {}
+        self._refs: dict[str, str] | None = None
+
+    def refresh(self) -> None:
+        """Forget the refs read so far: the next question reads them again."""
+        self._refs = None
+
+    def _ref_snapshot(self) -> dict[str, str]:
+        assert self._ref_files is not None
+        if self._refs is None:
+            self._refs = self._ref_files.all()
+        return self._refs
+
+    @property
+    def repo(self) -> pygit2.Repository:
+        """libgit2's view of the repository, opened on first use."""
+        if self._repo is None:
+            import pygit2
+
+            try:
+                self._repo = pygit2.Repository(str(self.root))
+            except pygit2.GitError as error:
+                raise BackendError(f"{self.root} is not a git repository ({error})") from None
+        return self._repo
 
     def ref_targets(self, prefix: str) -> dict[str, str]:
         """Ref name to commit id, for every ref under `prefix` (e.g. `refs/exps/`)."""
+        if self._ref_files is not None:
+            return {n: sha for n, sha in self._ref_snapshot().items() if n.startswith(prefix)}
+        import pygit2
+
         targets = {}
         for ref in self.repo.references.iterator():
             if ref.name.startswith(prefix):
@@ -39,16 +121,12 @@ class GitStore:
                     continue
         return targets
 
-    def reflog(self, ref_name: str) -> list[tuple[str, str]]:
-        """(commit id, message) of a ref's reflog, newest first."""
-        try:
-            ref = self.repo.references[ref_name]
-        except (KeyError, pygit2.GitError):
-            return []
-        return [(str(entry.oid_new), entry.message or "") for entry in ref.log()]
-
     def head(self) -> str | None:
         """The commit HEAD points at, or None in a repository with no commit."""
+        if self._ref_files is not None:
+            return self._ref_files.head(self._ref_snapshot())[0]
+        import pygit2
+
         try:
             return str(self.repo.head.target)
         except (pygit2.GitError, KeyError):
@@ -56,6 +134,8 @@ class GitStore:
 
     def branch(self) -> str | None:
         """The current branch's short name, or None when HEAD is detached."""
+        if self._ref_files is not None:
+            return self._ref_files.head(self._ref_snapshot())[1]
         if self.repo.head_is_detached or self.repo.head_is_unborn:
             return None
         return str(self.repo.head.shorthand)
@@ -63,6 +143,11 @@ class GitStore:
     def branches_at(self) -> dict[str, list[str]]:
         """Commit id to the local branch names pointing at it."""
         names: dict[str, list[str]] = {}
+        if self._ref_files is not None:
+            for ref, sha in sorted(self._ref_snapshot().items()):
+                if ref.startswith("refs/heads/"):
+                    names.setdefault(sha, []).append(ref.removeprefix("refs/heads/"))
+            return names
         for name in self.repo.branches.local:
             branch = self.repo.branches.local[name]
             names.setdefault(str(branch.target), []).append(name)
@@ -71,14 +156,29 @@ class GitStore:
     def first_parents(self, rev: str, count: int) -> list[str]:
         """`rev` and its first-parent ancestors: `count` commits at most."""
         revs: list[str] = []
-        commit = self.commit(rev)
-        while commit is not None and len(revs) < count:
-            revs.append(str(commit.id))
-            commit = self.commit(str(commit.parent_ids[0])) if commit.parent_ids else None
+        current: str | None = rev
+        while current is not None and len(revs) < count:
+            meta = self._meta(current)
+            if meta is None:
+                break
+            revs.append(current)
+            current = meta[1][0] if meta[1] else None
         return revs
+
+    def _meta(self, rev: str) -> tuple[float, list[str]] | None:
+        meta = self.commit_meta.get(rev)
+        if meta is None:
+            commit = self.commit(rev)
+            if commit is None:
+                return None
+            meta = (float(commit.commit_time), [str(p) for p in commit.parent_ids])
+            self.commit_meta[rev] = meta
+        return meta
 
     def all_commits(self) -> list[str]:
         """Every commit reachable from a branch or tag (not from experiment refs)."""
+        import pygit2
+
         walker = self.repo.walk(None, pygit2.enums.SortMode.TIME)
         for ref in self.repo.references.iterator():
             if ref.name.startswith(("refs/heads/", "refs/tags/")) or ref.name == "HEAD":
@@ -94,6 +194,8 @@ class GitStore:
 
     def commit(self, rev: str) -> pygit2.Commit | None:
         """The commit with this id, or None."""
+        import pygit2
+
         try:
             obj = self.repo[rev]
         except (KeyError, ValueError):
@@ -101,11 +203,9 @@ class GitStore:
         return obj if isinstance(obj, pygit2.Commit) else None
 
     def commit_time(self, rev: str) -> datetime | None:
-        """When the commit was made, as an aware datetime in the committer's offset."""
-        commit = self.commit(rev)
-        if commit is None:
-            return None
-        return datetime.fromtimestamp(commit.commit_time).astimezone()
+        """When the commit was made (committer time), in local time with its offset."""
+        meta = self._meta(rev)
+        return datetime.fromtimestamp(meta[0]).astimezone() if meta is not None else None
 
     def files(self, rev: str) -> tuple[str, ...]:
         """Every file path in a commit's tree (memoised per subtree)."""
@@ -113,6 +213,8 @@ class GitStore:
         return self._tree_files(commit.tree) if commit is not None else ()
 
     def _tree_files(self, tree: pygit2.Tree) -> tuple[str, ...]:
+        import pygit2
+
         key = str(tree.id)
         cached = self._files_by_tree.get(key)
         if cached is not None:
@@ -148,6 +250,8 @@ class GitStore:
 
     def read_blob(self, blob_id: str) -> bytes:
         """A blob's bytes."""
+        import pygit2
+
         blob = self.repo[blob_id]
         assert isinstance(blob, pygit2.Blob)
         return bytes(blob.data)

@@ -21,6 +21,8 @@ from typing import Any, Protocol
 from tui.backend.formats import UnreadableFile, flatten, parse_file, parse_yaml
 
 DEFAULT_PARAMS = "params.yaml"
+MISSING = "missing"
+NOT_IN_CACHE = "not in the local DVC cache (dvc pull may bring it)"
 DVCFILE = "dvc.yaml"
 LOCKFILE = "dvc.lock"
 
@@ -204,7 +206,7 @@ def read_values(source: Source, index: ProjectIndex) -> Values:
         for path in _expand(source, file):
             data = source.read(path)
             if data is None:
-                values.errors[path] = "missing"
+                values.errors[path] = MISSING
                 continue
             try:
                 config = _select_keys(parse_file(path, data), keys)
@@ -218,7 +220,7 @@ def read_values(source: Source, index: ProjectIndex) -> Values:
             md5 = _lock_hash(source, metrics_file)
             data = source.cached(md5) if md5 else None
             if data is None:
-                values.errors[metrics_file.path] = "missing"
+                values.errors[metrics_file.path] = NOT_IN_CACHE if md5 else MISSING
                 continue
             blobs = [(metrics_file.path, data)]
         else:
