@@ -100,14 +100,15 @@ def anchor(repeats: int) -> float:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--samples", type=int, default=200)
+    parser.add_argument("--samples", type=int, default=200, help="rows appended (inotify)")
+    parser.add_argument("--polling-samples", type=int, default=40, help="rows appended (polling)")
     parser.add_argument("--anchor-repeats", type=int, default=5)
     args = parser.parse_args()
-    for kind in ("inotify", "polling"):
+    for kind, samples in (("inotify", args.samples), ("polling", args.polling_samples)):
         with tempfile.TemporaryDirectory(prefix="catdog-live-") as scratch:
-            events, points = latency(kind, args.samples, Path(scratch))
+            events, points = latency(kind, samples, Path(scratch))
         print(
-            f"{kind:<8} {len(points)}/{args.samples} rows seen; to event p50 "
+            f"{kind:<8} {len(points)}/{samples} rows seen; to event p50 "
             f"{statistics.median(events) * 1000:.1f} ms "
             f"p95 {_percentile(events, 0.95) * 1000:.1f} ms;"
             f" to parsed point p50 {statistics.median(points) * 1000:.1f} ms "
