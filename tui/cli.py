@@ -142,6 +142,10 @@ def cmd_logs(backend: Backend, args: argparse.Namespace) -> int:
     def finished() -> bool:
         if target.run is not None:
             return backend.runs.get(target.run.id).finished
+        if target.experiment is not None:
+            # A queued run: done once the listing no longer shows it running.
+            rev = target.experiment.rev
+            return all(r.rev != rev or r.status != "running" for r in backend.experiments())
         return True
 
     from tui.backend.runs import follow_lines
