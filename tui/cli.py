@@ -188,6 +188,26 @@ def cmd_queue(backend: Backend, args: argparse.Namespace) -> int:
     return 0
 
 
+def _open_app(backend: Backend) -> int:
+    from tui.app.app import CatdogApp
+
+    CatdogApp(backend).run()
+    return 0
+
+
+def cmd_demo(_backend: Backend | None, args: argparse.Namespace) -> int:
+    """Make the demo project, start its first experiment and open the app there."""
+    from tui.backend.demo import make_demo
+
+    repo = make_demo(Path(args.path))
+    backend = Backend(repo)
+    record = backend.start_run([], name="first-look")
+    print(f"demo project in {repo.root}; experiment started (run {record.id})")
+    if args.no_app:
+        return 0
+    return _open_app(backend)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of `catdog-tui`."""
     parser = argparse.ArgumentParser(
@@ -247,6 +267,13 @@ def build_parser() -> argparse.ArgumentParser:
     start.add_argument("-j", "--jobs", type=int, default=1, help="workers to start")
     queue_commands.add_parser("status", help="what the queue holds")
     queue.set_defaults(handler=cmd_queue)
+
+    demo = commands.add_parser("demo", help="make a demo project, start a run, open the app")
+    demo.add_argument("path", metavar="DIR", nargs="?", default="catdog-demo")
+    demo.add_argument(
+        "--no-app", action="store_true", help="only make the project and start the run"
+    )
+    demo.set_defaults(handler=cmd_demo, needs_repo=False)
     return parser
 
 
@@ -255,11 +282,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     handler: Handler | None = getattr(args, "handler", None)
-    if handler is None:
-        parser.print_help()
-        return 0
     try:
+        if handler is not None and not getattr(args, "needs_repo", True):
+            return handler(None, args)  # type: ignore[arg-type]
         backend = Backend.discover(Path(args.directory) if args.directory else None)
+        if handler is None:
+            return _open_app(backend)
         return handler(backend, args)
     except BackendError as error:
         print(f"catdog-tui: {error}", file=sys.stderr)

@@ -131,8 +131,8 @@ def test_one_clear_line_for_wrong_places_and_names(tmp_path: Path) -> None:
     outside = run(["catdog-tui", "ls"], tmp_path, check=False)
     assert outside.returncode == 2
     assert outside.stderr.strip().splitlines() == [
-        f"catdog-tui: {tmp_path.resolve()} is not inside a DVC repository: cd into one, or run "
-        "`dvc init` in a git repository"
+        f"catdog-tui: {tmp_path.resolve()} is not inside a DVC repository: cd into one, or try "
+        "the demo project with `catdog-tui demo`"
     ]
     root = make_repo(tmp_path / "repo")
     for command in (["logs", "nope"], ["stop", "nope"], ["apply", "nope"], ["remove", "nope"]):

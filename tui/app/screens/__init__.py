@@ -1,0 +1,1 @@
+"""Modal screens: confirmations, prompts, the params form and help."""
