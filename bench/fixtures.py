@@ -51,7 +51,11 @@ stages:
           cache: false
 """
 
-SIGNATURE = pygit2.Signature("catdog bench", "bench@catdog.invalid")
+
+def _signature(when: int | None) -> pygit2.Signature:
+    if when is None:
+        return pygit2.Signature("catdog bench", "bench@catdog.invalid")
+    return pygit2.Signature("catdog bench", "bench@catdog.invalid", when, 0)
 
 
 def _metrics(rng: random.Random, epochs: int) -> str:
@@ -89,8 +93,30 @@ def _tree(repo: pygit2.Repository, files: dict[str, str]) -> pygit2.Oid:
     return build(root)
 
 
-def make_repo(path: Path, experiments: int, *, seed: int = 0) -> Path:
-    """A DVC project with one baseline commit and `experiments` experiments under it."""
+def _curve(rng: random.Random, name: str, epochs: int, start: float, end: float) -> str:
+    rows = [f"step\t{name}"]
+    for step in range(epochs):
+        share = step / max(epochs - 1, 1)
+        rows.append(f"{step}\t{start + (end - start) * share + rng.uniform(-0.02, 0.02):.4f}")
+    return "\n".join(rows) + "\n"
+
+
+def _confusion(rng: random.Random, accuracy: float) -> str:
+    rows = []
+    for actual in ("cat", "dog"):
+        for _ in range(50):
+            right = rng.random() < accuracy
+            other = "dog" if actual == "cat" else "cat"
+            rows.append({"actual": actual, "predicted": actual if right else other})
+    return json.dumps(rows)
+
+
+def make_repo(path: Path, experiments: int, *, seed: int = 0, when: int | None = None) -> Path:
+    """A DVC project with one baseline commit and `experiments` experiments under it.
+
+    With `when` (a Unix time), every commit is dated from it: the same revs on every run,
+    for screenshots that must not change.
+    """
     rng = random.Random(seed)
     path.mkdir(parents=True, exist_ok=True)
     subprocess.run(["git", "init", "-q", "-b", "main", str(path)], check=True)
@@ -107,11 +133,13 @@ def make_repo(path: Path, experiments: int, *, seed: int = 0) -> Path:
     for name, text in base_files.items():
         (path / name).write_text(text)
     repo = pygit2.Repository(str(path))
-    base = repo.create_commit("HEAD", SIGNATURE, SIGNATURE, "baseline", _tree(repo, base_files), [])
+    signature = _signature(when)
+    base = repo.create_commit("HEAD", signature, signature, "baseline", _tree(repo, base_files), [])
     repo.checkout_head(strategy=pygit2.enums.CheckoutStrategy.FORCE)
     baseline = str(base)
     for number in range(experiments):
         epochs = rng.choice([5, 10, 15])
+        accuracy = rng.uniform(0.6, 0.95)
         files = {
             **base_files,
             "params.yaml": PARAMS.format(
@@ -121,12 +149,19 @@ def make_repo(path: Path, experiments: int, *, seed: int = 0) -> Path:
                 epochs=epochs,
             ),
             "dvclive/metrics.json": _metrics(rng, epochs),
-            "dvclive/plots/metrics/eval/accuracy.tsv": "step\taccuracy\n0\t0.5\n",
+            "dvclive/plots/metrics/eval/accuracy.tsv": _curve(
+                rng, "accuracy", epochs, 0.5, accuracy
+            ),
+            "dvclive/plots/metrics/train/accuracy.tsv": _curve(
+                rng, "accuracy", epochs, 0.55, accuracy + 0.03
+            ),
+            "dvclive/plots/sklearn/confusion_matrix.json": _confusion(rng, accuracy),
         }
+        signature = _signature(None if when is None else when + 60 * (number + 1))
         commit = repo.create_commit(
             None,
-            SIGNATURE,
-            SIGNATURE,
+            signature,
+            signature,
             f"dvc: commit experiment {number}",
             _tree(repo, files),
             [base],
