@@ -58,8 +58,8 @@ async def test_table_keys_selection_diff_and_filter(repo: Path) -> None:
         await pilot.press("space", "j", "space")
         assert len(app.selected) == 2
         await pilot.press("4")
-        diff = app.query_one(DiffPanel)
-        assert "lr" in str(diff.render()) and "alpha" in str(diff.render())
+        diff = app.query_one(DiffPanel).plain
+        assert "lr" in diff and "alpha" in diff and "beta" in diff
         await pilot.press("k")
         await pilot.press("slash")
         await pilot.press(*"score>0.5", "enter")

@@ -60,6 +60,11 @@ def test_a_person_sees_experiments_selects_one_and_quits(session: tuple[str, Pat
     tmux("send-keys", "-t", name, "?")
     wait_for_text(name, "catdog-tui keys")
     tmux("send-keys", "-t", name, "Escape")
+    # Escape and a key right after it would read as alt+key: wait for the help to close.
+    deadline = time.monotonic() + 20
+    while "catdog-tui keys" in screen(name):
+        assert time.monotonic() < deadline, "escape did not close the help"
+        time.sleep(0.2)
     tmux("send-keys", "-t", name, "q")
     deadline = time.monotonic() + 20
     while subprocess.run(["tmux", "has-session", "-t", name], capture_output=True).returncode == 0:

@@ -238,7 +238,7 @@ class CatdogApp(App[None]):
         self._show_confusion()
 
     def on_charts_rendered(self, message: ChartsRendered) -> None:
-        self.query_one(PlotsPanel).update(message.text)
+        self.query_one(PlotsPanel).show_renderable(message.text)
 
     def on_action_done(self, message: ActionDone) -> None:
         self.notify(message.message)

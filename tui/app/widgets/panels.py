@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-from rich.console import Group, RenderableType
+from rich.console import Console, Group, RenderableType
 from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
@@ -17,11 +17,30 @@ from tui.backend.live import ConfusionMatrix
 EMPTY_PLOTS = "Select experiments with space to chart them; the highlighted one shows meanwhile."
 
 
-class PlotsPanel(Static):
+class Panel(Static):
+    """A Static that remembers what it shows, as plain text too (for tests and copy)."""
+
+    shown: RenderableType = ""
+
+    def show_renderable(self, renderable: RenderableType) -> None:
+        """Display and remember."""
+        self.shown = renderable
+        self.update(renderable)
+
+    @property
+    def plain(self) -> str:
+        """What is shown, without styles."""
+        console = Console(width=max(self.size.width, 120), color_system=None)
+        with console.capture() as capture:
+            console.print(self.shown)
+        return capture.get()
+
+
+class PlotsPanel(Panel):
     """Charts rendered by a worker; this only shows the text."""
 
     def on_mount(self) -> None:
-        self.update(EMPTY_PLOTS)
+        self.show_renderable(EMPTY_PLOTS)
 
 
 def _percent(value: float) -> str:
@@ -51,13 +70,13 @@ def confusion_table(label: str, matrix: ConfusionMatrix) -> Table:
     return table
 
 
-class ConfusionPanel(Static):
+class ConfusionPanel(Panel):
     """The confusion matrix of the highlighted experiment, or of two selected side by side."""
 
     def show(self, matrices: list[tuple[str, ConfusionMatrix | None]]) -> None:
         """Redraw with these (label, matrix) pairs."""
         if not matrices:
-            self.update("No experiment highlighted.")
+            self.show_renderable("No experiment highlighted.")
             return
         grid = Table.grid(padding=(0, 4))
         renderables: list[RenderableType] = []
@@ -69,16 +88,18 @@ class ConfusionPanel(Static):
         for _ in renderables:
             grid.add_column()
         grid.add_row(*renderables)
-        self.update(grid)
+        self.show_renderable(grid)
 
 
-class DiffPanel(Static):
+class DiffPanel(Panel):
     """Params and metrics that differ between two selected experiments."""
 
     def show(self, pair: list[Experiment]) -> None:
         """Redraw for two experiments, or explain what to select."""
         if len(pair) != 2:
-            self.update("Select two experiments with space to compare their params and metrics.")
+            self.show_renderable(
+                "Select two experiments with space to compare their params and metrics."
+            )
             return
         left, right = pair
         table = Table(title=f"{left.label}  vs  {right.label}", title_justify="left")
@@ -101,7 +122,7 @@ class DiffPanel(Static):
                 table.add_row(f"  {key}", _show(x), _show(y), delta)
             if not changed:
                 table.add_row(Text("  (no difference)", style="dim"), "", "", "")
-        self.update(Group(table))
+        self.show_renderable(Group(table))
 
 
 def _show(value: object) -> str:

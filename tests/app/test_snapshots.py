@@ -1,0 +1,67 @@
+"""SVG snapshots of every screen at fixed sizes (pytest-textual-snapshot).
+
+The repository is generated with fixed commit dates (bench/fixtures.py), so revs, times and
+values are the same on every run; the clock's time zone is pinned to UTC.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from textual.pilot import Pilot
+
+from bench.fixtures import make_repo
+from tests.app.test_app import wait_until
+from tui.app.app import CatdogApp
+from tui.app.widgets.panels import PlotsPanel
+from tui.backend.service import Backend
+
+pytestmark = pytest.mark.slow
+WHEN = 1_767_225_600  # 2026-01-01 00:00 UTC
+
+
+@pytest.fixture
+def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CatdogApp:
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    root = make_repo(tmp_path / "snapshot-project", 3, when=WHEN)
+    return CatdogApp(Backend.discover(root))
+
+
+def settled(*keys: str) -> Callable[[Pilot[Any]], Any]:
+    async def run_before(pilot: Pilot[Any]) -> None:
+        app = pilot.app
+        assert isinstance(app, CatdogApp)
+        await wait_until(pilot, lambda: len(app.rows) == 5)
+        await wait_until(pilot, lambda: "step" in app.query_one(PlotsPanel).plain)
+        for key in keys:
+            await pilot.press(key)
+            await pilot.pause(0.3)
+        await pilot.pause(0.5)
+
+    return run_before
+
+
+def test_main_screen(snap_compare: Any, app: CatdogApp) -> None:
+    assert snap_compare(app, terminal_size=(120, 40), run_before=settled("j", "j"))
+
+
+def test_main_screen_in_80_by_24(snap_compare: Any, app: CatdogApp) -> None:
+    assert snap_compare(app, terminal_size=(80, 24), run_before=settled("j", "j"))
+
+
+def test_confusion_matrices_side_by_side(snap_compare: Any, app: CatdogApp) -> None:
+    keys = ("j", "j", "space", "j", "space", "2")
+    assert snap_compare(app, terminal_size=(120, 40), run_before=settled(*keys))
+
+
+def test_params_form(snap_compare: Any, app: CatdogApp) -> None:
+    assert snap_compare(app, terminal_size=(120, 40), run_before=settled("e"))
+
+
+def test_help_screen(snap_compare: Any, app: CatdogApp) -> None:
+    assert snap_compare(app, terminal_size=(120, 40), run_before=settled("question_mark"))
