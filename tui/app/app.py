@@ -77,6 +77,9 @@ class CatdogApp(App[None]):
         self.only_changed = True
         self.live_reader = LiveReader(backend.index.git, self._live_dir_name())
         self.live_data: dict[str, LiveData] = {}
+        self.colour_slots: dict[str, int] = {}
+        """Each selected experiment keeps its colour until unselected."""
+        self.charts_drawn = 0
         self._listing_due = True
         self._charts_due = True
         self._log_path: Path | None = None
@@ -183,7 +186,11 @@ class CatdogApp(App[None]):
             for leaf in leaves:
                 name = f"{prefix}/{leaf}" if prefix else leaf
                 curves = [
-                    (experiment.label, colour_for(index), data[row_key(experiment)].series[name])
+                    (
+                        experiment.label,
+                        colour_for(self.colour_slots.get(row_key(experiment), index)),
+                        data[row_key(experiment)].series[name],
+                    )
                     for index, experiment in enumerate(experiments)
                     if name in data[row_key(experiment)].series
                 ]
@@ -225,6 +232,7 @@ class CatdogApp(App[None]):
         self.rows = message.rows
         keys = {row_key(r) for r in self.rows}
         self.selected = [k for k in self.selected if k in keys]
+        self.colour_slots = {k: v for k, v in self.colour_slots.items() if k in keys}
         self.query_one("#where", Static).update(message.header)
         self._redraw_table()
         self._charts_due = True
@@ -239,6 +247,7 @@ class CatdogApp(App[None]):
 
     def on_charts_rendered(self, message: ChartsRendered) -> None:
         self.query_one(PlotsPanel).show_renderable(message.text)
+        self.charts_drawn += 1
 
     def on_action_done(self, message: ActionDone) -> None:
         self.notify(message.message)
@@ -293,7 +302,7 @@ class CatdogApp(App[None]):
         shown = arrange(self.rows, self.row_filter, self.sort_column, self.sort_descending)
         metric_keys, param_keys = columns(shown, self.only_changed)
         self.table.show(
-            shown, metric_keys, param_keys, self.selected, self.starred, self._progress()
+            shown, metric_keys, param_keys, self.colour_slots, self.starred, self._progress()
         )
 
     def _show_confusion(self) -> None:
@@ -350,8 +359,11 @@ class CatdogApp(App[None]):
             return
         if key in self.selected:
             self.selected.remove(key)
+            self.colour_slots.pop(key, None)
         else:
             self.selected.append(key)
+            taken = set(self.colour_slots.values())
+            self.colour_slots[key] = next(i for i in range(len(taken) + 1) if i not in taken)
         self._redraw_table()
         self._show_diff()
         self._charts_due = True
@@ -412,7 +424,9 @@ class CatdogApp(App[None]):
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self.selected = [k for k in self.selected if by_key.get(k) not in targets]
+                gone = {row_key(t) for t in targets}
+                self.selected = [k for k in self.selected if k not in gone]
+                self.colour_slots = {k: v for k, v in self.colour_slots.items() if k not in gone}
                 self.backend_action("remove", names)
 
         self.push_screen(ConfirmScreen(f"Remove {', '.join(names)}?", "Remove"), confirmed)

@@ -53,7 +53,7 @@ class ExperimentsTable(DataTable[Any]):
         rows: list[Experiment],
         metric_keys: list[str],
         param_keys: list[str],
-        selected: list[str],
+        selected: dict[str, int],
         starred: set[str],
         progress: dict[str, str],
     ) -> None:
@@ -76,7 +76,7 @@ class ExperimentsTable(DataTable[Any]):
             values = flat_values(row)
             marks = Text()
             if key in selected:
-                marks.append("●", style=colour_for(selected.index(key)))
+                marks.append("●", style=colour_for(selected[key]))
             else:
                 marks.append(" ")
             marks.append("★" if key in starred else " ", style="yellow")
