@@ -42,7 +42,8 @@ def find_repo(start: Path | None = None) -> DvcRepo:
                 )
             return DvcRepo(folder)
     raise BackendError(
-        f"{here} is not inside a DVC repository: cd into one, or run `dvc init` in a git repository"
+        f"{here} is not inside a DVC repository: cd into one, or try the demo project "
+        "with `catdog-tui demo`"
     )
 
 
