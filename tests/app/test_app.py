@@ -10,7 +10,6 @@ import pytest
 from textual.pilot import Pilot
 from textual.widgets import Button, Input, Label
 
-from tests.backend.repos import make_repo
 from tests.conftest import run
 from tui.app.app import CatdogApp
 from tui.app.screens.dialogs import ConfirmScreen, PromptScreen
@@ -33,14 +32,6 @@ async def wait_until(
         if loop.time() > deadline:
             raise AssertionError("timed out waiting in the app")
         await pilot.pause(0.05)
-
-
-@pytest.fixture
-def repo(tmp_path: Path) -> Path:
-    root = make_repo(tmp_path / "repo")
-    run(["dvc", "exp", "run", "-n", "alpha", "-S", "config/hparams.yaml:lr=0.2"], root)
-    run(["dvc", "exp", "run", "-n", "beta", "-S", "config/hparams.yaml:lr=0.3"], root)
-    return root
 
 
 def names(app: CatdogApp) -> list[str]:

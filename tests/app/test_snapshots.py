@@ -32,6 +32,12 @@ def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CatdogApp:
     return CatdogApp(Backend.discover(root))
 
 
+def quiet(app: CatdogApp) -> bool:
+    """No refresh pending and no listing or chart worker running."""
+    busy = [w for w in app.workers if w.group in ("listing", "live") and not w.is_finished]
+    return not (app._listing_due or app._charts_due or busy)
+
+
 def settled(*keys: str) -> Callable[[Pilot[Any]], Any]:
     async def run_before(pilot: Pilot[Any]) -> None:
         app = pilot.app
@@ -40,8 +46,10 @@ def settled(*keys: str) -> Callable[[Pilot[Any]], Any]:
         await wait_until(pilot, lambda: "step" in app.query_one(PlotsPanel).plain)
         for key in keys:
             await pilot.press(key)
-            await pilot.pause(0.3)
-        await pilot.pause(0.5)
+            await pilot.pause(0.2)
+        await wait_until(pilot, lambda: quiet(app))
+        await pilot.pause(0.3)
+        await wait_until(pilot, lambda: quiet(app))
 
     return run_before
 

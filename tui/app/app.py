@@ -7,6 +7,9 @@ redraw per tick, however fast DVCLive writes.
 
 from __future__ import annotations
 
+import contextlib
+import functools
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -14,6 +17,7 @@ from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
+from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Log, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
@@ -34,6 +38,19 @@ from tui.backend.service import Backend
 from tui.backend.watch import Watcher
 
 TICK_S = 0.1
+
+
+def _while_shown(handler: Callable[..., None]) -> Callable[..., None]:
+    """Drop a result that arrives while the app is tearing its widgets down (on quit)."""
+
+    @functools.wraps(handler)
+    def guarded(*args: Any) -> None:
+        with contextlib.suppress(NoMatches, IndexError):
+            handler(*args)
+
+    return guarded
+
+
 SORTABLE_FIXED = ["Experiment", "created", "status"]
 TABS = {"1": "plots", "2": "confusion", "3": "logs", "4": "diff"}
 
@@ -112,12 +129,18 @@ class CatdogApp(App[None]):
         yield Footer()
 
     @property
+    def main(self) -> Screen[Any]:
+        """The screen with the table and panels: queries go there even while a dialog is
+        open (workers keep delivering results underneath it)."""
+        return self.screen_stack[0]
+
+    @property
     def table(self) -> ExperimentsTable:
         """The experiments table."""
-        return self.query_one(ExperimentsTable)
+        return self.main.query_one(ExperimentsTable)
 
     def on_mount(self) -> None:
-        self.query_one("#filter", Input).display = False
+        self.main.query_one("#filter", Input).display = False
         self.table.focus()
         self.set_interval(TICK_S, self._tick)
         self.watch_files()
@@ -228,12 +251,13 @@ class CatdogApp(App[None]):
 
     # Messages ----------------------------------------------------------------------------
 
+    @_while_shown
     def on_experiments_loaded(self, message: ExperimentsLoaded) -> None:
         self.rows = message.rows
         keys = {row_key(r) for r in self.rows}
         self.selected = [k for k in self.selected if k in keys]
         self.colour_slots = {k: v for k, v in self.colour_slots.items() if k in keys}
-        self.query_one("#where", Static).update(message.header)
+        self.main.query_one("#where", Static).update(message.header)
         self._redraw_table()
         self._charts_due = True
 
@@ -241,12 +265,14 @@ class CatdogApp(App[None]):
         self._listing_due = True
         self._charts_due = True
 
+    @_while_shown
     def on_live_loaded(self, message: LiveLoaded) -> None:
         self.live_data = message.data
         self._show_confusion()
 
+    @_while_shown
     def on_charts_rendered(self, message: ChartsRendered) -> None:
-        self.query_one(PlotsPanel).show_renderable(message.text)
+        self.main.query_one(PlotsPanel).show_renderable(message.text)
         self.charts_drawn += 1
 
     def on_action_done(self, message: ActionDone) -> None:
@@ -259,6 +285,7 @@ class CatdogApp(App[None]):
         self._log_path = None
         self._show_diff()
 
+    @_while_shown
     def _tick(self) -> None:
         self.table.frame += 1
         if self._listing_due:
@@ -266,8 +293,9 @@ class CatdogApp(App[None]):
             self.load_experiments()
         if self._charts_due and self.rows:
             self._charts_due = False
-            panel = self.query_one(PlotsPanel)
-            self.load_live(self._charted(), panel.size.width or 100, panel.size.height or 20)
+            # The tabs' area, not the panel: the panel's height follows its last chart.
+            area = self.main.query_one(TabbedContent).size
+            self.load_live(self._charted(), area.width or 100, max(area.height - 2, 8))
             self._show_log()
         elif any(r.status == "running" for r in self.rows) and self.table.frame % 5 == 0:
             self._redraw_table()
@@ -307,16 +335,16 @@ class CatdogApp(App[None]):
 
     def _show_confusion(self) -> None:
         charted = self._charted()[:2]
-        self.query_one(ConfusionPanel).show(
+        self.main.query_one(ConfusionPanel).show(
             [(e.label, self.live_data.get(row_key(e), LiveData()).confusion) for e in charted]
         )
 
     def _show_diff(self) -> None:
         by_key = {row_key(r): r for r in self.rows}
-        self.query_one(DiffPanel).show([by_key[k] for k in self.selected if k in by_key][:2])
+        self.main.query_one(DiffPanel).show([by_key[k] for k in self.selected if k in by_key][:2])
 
     def _show_log(self) -> None:
-        log = self.query_one(Log)
+        log = self.main.query_one(Log)
         row = self.table.highlighted
         try:
             path = (
@@ -468,12 +496,12 @@ class CatdogApp(App[None]):
         )
 
     def action_show_tab(self, tab: str) -> None:
-        self.query_one(TabbedContent).active = tab
+        self.main.query_one(TabbedContent).active = tab
         if tab == "logs":
             self._show_log()
 
     def action_filter(self) -> None:
-        field = self.query_one("#filter", Input)
+        field = self.main.query_one("#filter", Input)
         field.display = True
         field.value = self.row_filter.text
         field.focus()
@@ -486,7 +514,7 @@ class CatdogApp(App[None]):
         self.table.focus()
 
     def on_key(self, event: Any) -> None:
-        field = self.query_one("#filter", Input)
+        field = self.main.query_one("#filter", Input)
         if event.key == "escape" and field.has_focus:
             field.value = ""
             self.row_filter = RowFilter()
