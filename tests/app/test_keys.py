@@ -36,6 +36,12 @@ async def test_tabs_sort_star_and_columns(repo: Path) -> None:
         columns_before = len(app.table.columns)
         await pilot.press("c")
         assert len(app.table.columns) > columns_before, "c shows the params that never differ"
+        assert "score" in {str(key.value) for key in app.table.columns}
+        await pilot.press("h")
+        assert isinstance(app.screen, PromptScreen)
+        app.screen.query_one(Input).value = "score"
+        await pilot.press("enter")
+        assert "score" not in {str(key.value) for key in app.table.columns}
 
 
 async def test_apply_asks_then_writes_the_experiments_params(repo: Path) -> None:

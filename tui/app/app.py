@@ -73,6 +73,7 @@ class CatdogApp(App[None]):
         Binding("slash", "filter", "Filter"),
         Binding("o", "sort", "Sort"),
         Binding("c", "toggle_changed", "Columns", show=False),
+        Binding("h", "hide_column", "Hide column", show=False),
         Binding("asterisk", "star", "Star", show=False),
         Binding("1", "show_tab('plots')", "Plots", show=False),
         Binding("2", "show_tab('confusion')", "Confusion", show=False),
@@ -92,6 +93,7 @@ class CatdogApp(App[None]):
         self.sort_column: str | None = None
         self.sort_descending = False
         self.only_changed = True
+        self.hidden_columns: set[str] = set()
         self.live_reader = LiveReader(backend.index.git, self._live_dir_name())
         self.live_data: dict[str, LiveData] = {}
         self.colour_slots: dict[str, int] = {}
@@ -329,6 +331,8 @@ class CatdogApp(App[None]):
     def _redraw_table(self) -> None:
         shown = arrange(self.rows, self.row_filter, self.sort_column, self.sort_descending)
         metric_keys, param_keys = columns(shown, self.only_changed)
+        metric_keys = [k for k in metric_keys if k not in self.hidden_columns]
+        param_keys = [k for k in param_keys if k not in self.hidden_columns]
         self.table.show(
             shown, metric_keys, param_keys, self.colour_slots, self.starred, self._progress()
         )
@@ -538,6 +542,33 @@ class CatdogApp(App[None]):
 
     def action_toggle_changed(self) -> None:
         self.only_changed = not self.only_changed
+        self._redraw_table()
+
+    def action_hide_column(self) -> None:
+        metric_keys, param_keys = columns(self.rows, only_changed=False)
+        known = set(metric_keys) | set(param_keys)
+        hidden = ", ".join(sorted(self.hidden_columns)) or "none"
+
+        def check(value: str) -> str | None:
+            return None if value in known else "not a column: a metric or param key, as shown"
+
+        def chosen(value: str | None) -> None:
+            if value:
+                self.hidden_columns.symmetric_difference_update({value})
+                self._redraw_table()
+
+        self.push_screen(
+            PromptScreen(f"Column to hide, or to show again (hidden: {hidden}):", "", check),
+            chosen,
+        )
+
+    @on(ExperimentsTable.HeaderSelected)
+    def _sort_by_header(self, event: ExperimentsTable.HeaderSelected) -> None:
+        column = str(event.column_key.value)
+        if column in ("marks", "rev"):
+            return
+        self.sort_descending = column == self.sort_column and not self.sort_descending
+        self.sort_column = column
         self._redraw_table()
 
     def action_help(self) -> None:

@@ -23,6 +23,8 @@ KEYS = [
     ("/", "filter rows: words, or a comparison like eval.accuracy>0.9"),
     ("o", "sort by the next column (again: reverse)"),
     ("c", "show only the params that differ, or all"),
+    ("h", "hide a column by name, or show it again"),
+    ("click a header", "sort by that column (again: reverse)"),
     ("*", "star the highlighted experiment"),
     ("1 2 3 4", "Plots, Confusion matrix, Logs, Diff"),
     ("ctrl+p", "command palette: every action by name"),
