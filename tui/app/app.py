@@ -174,7 +174,10 @@ class CatdogApp(App[None]):
         targets = [
             root / ".git" / "refs",
             root / ".git" / "HEAD",
-            root / ".dvc" / "tmp",
+            # DVC's queue and run state, and our run records; not our cache, whose writes
+            # would trigger the refresh that writes it.
+            root / ".dvc" / "tmp" / "exps",
+            root / ".dvc" / "tmp" / "catdog-tui" / "runs",
             root / self.live_reader.live_dir_name,
             root / "params.yaml",
         ]
