@@ -10,12 +10,12 @@ import sys
 import threading
 from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any
 
 from tui import __version__
 from tui.backend.errors import BackendError
 from tui.backend.experiments import Experiment
 from tui.backend.service import Backend
+from tui.display import cell
 
 Handler = Callable[[Backend, argparse.Namespace], int]
 
@@ -43,8 +43,8 @@ def _table(rows: list[Experiment]) -> str:
                 row.rev[:7] if row.rev != "workspace" else "-",
                 row.status,
                 row.created.strftime("%b %d %H:%M") if row.created else "-",
-                *(_cell(metrics.get(k)) for k in metric_keys),
-                *(_cell(params.get(k)) for k in param_keys),
+                *(cell(metrics.get(k)) for k in metric_keys),
+                *(cell(params.get(k)) for k in param_keys),
             ]
         )
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
@@ -52,14 +52,6 @@ def _table(rows: list[Experiment]) -> str:
         "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
         for line in lines
     )
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return str(value)
 
 
 def cmd_ls(backend: Backend, args: argparse.Namespace) -> int:

@@ -34,6 +34,13 @@ async def wait_until(
         await pilot.pause(0.05)
 
 
+async def highlight(pilot: Pilot[None], app: CatdogApp, label: str) -> None:
+    """Move the cursor down to the experiment called `label`."""
+    await wait_until(pilot, lambda: label in names(app))
+    while app.table.highlighted is None or app.table.highlighted.label != label:
+        await pilot.press("j")
+
+
 def names(app: CatdogApp) -> list[str]:
     return [row.label for row in app.table.rows_by_key.values()]
 
@@ -68,9 +75,7 @@ async def test_table_keys_selection_diff_and_filter(repo: Path) -> None:
 async def test_remove_asks_first_and_names_the_experiment(repo: Path) -> None:
     app = CatdogApp(Backend.discover(repo))
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: "beta" in names(app))
-        while app.table.highlighted is None or app.table.highlighted.label != "beta":
-            await pilot.press("j")
+        await highlight(pilot, app, "beta")
         await pilot.press("d")
         assert isinstance(app.screen, ConfirmScreen)
         assert "beta" in str(app.screen.query_one("#question", Label).render())
@@ -85,9 +90,7 @@ async def test_remove_asks_first_and_names_the_experiment(repo: Path) -> None:
 async def test_branch_prompt_and_params_form_refusing_a_bad_value(repo: Path) -> None:
     app = CatdogApp(Backend.discover(repo))
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: "alpha" in names(app))
-        while app.table.highlighted is None or app.table.highlighted.label != "alpha":
-            await pilot.press("j")
+        await highlight(pilot, app, "alpha")
         await pilot.press("b")
         assert isinstance(app.screen, PromptScreen)
         field = app.screen.query_one(Input)

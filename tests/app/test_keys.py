@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from textual.widgets import Input, Log, TabbedContent
 
-from tests.app.test_app import SIZE, names, wait_until
+from tests.app.test_app import SIZE, highlight, names, wait_until
 from tests.backend.repos import wait_for
 from tests.conftest import run
 from tui.app.app import CatdogApp
@@ -47,9 +47,7 @@ async def test_tabs_sort_star_and_columns(repo: Path) -> None:
 async def test_apply_asks_then_writes_the_experiments_params(repo: Path) -> None:
     app = CatdogApp(Backend.discover(repo))
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: "alpha" in names(app))
-        while app.table.highlighted is None or app.table.highlighted.label != "alpha":
-            await pilot.press("j")
+        await highlight(pilot, app, "alpha")
         await pilot.press("a")
         assert isinstance(app.screen, ConfirmScreen)
         await pilot.press("y")

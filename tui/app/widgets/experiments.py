@@ -11,6 +11,7 @@ from textual.widgets import DataTable
 from tui.app.charts import colour_for
 from tui.app.table_state import flat_values
 from tui.backend.experiments import Experiment
+from tui.display import cell
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 STATUS_STYLE = {
@@ -25,14 +26,6 @@ STATUS_STYLE = {
 def row_key(row: Experiment) -> str:
     """A key unique within a listing (a workspace run shares the rev "workspace")."""
     return "workspace (running)" if row.rev == "workspace" and row.kind == "experiment" else row.rev
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return "-"
-    if isinstance(value, float):
-        return f"{value:.4g}"
-    return str(value)
 
 
 class ExperimentsTable(DataTable[Any]):
@@ -93,8 +86,8 @@ class ExperimentsTable(DataTable[Any]):
                 row.rev[:7] if row.rev != "workspace" else "-",
                 Text(status.strip(), style=STATUS_STYLE.get(row.status, "")),
                 row.created.strftime("%b %d %H:%M") if row.created else "-",
-                *(_cell(values.get(k)) for k in metric_keys),
-                *(_cell(values.get(k)) for k in param_keys),
+                *(cell(values.get(k)) for k in metric_keys),
+                *(cell(values.get(k)) for k in param_keys),
                 key=key,
             )
         if current in self.rows_by_key:
