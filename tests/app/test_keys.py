@@ -111,3 +111,15 @@ def test_demo_makes_a_project_whose_first_run_trains(tmp_path: Path) -> None:
     assert rows["first-look"].metrics["dvclive/metrics.json"]["best.eval.accuracy"] > 0.6
     again = run(["catdog-tui", "demo", str(target), "--no-app"], tmp_path, check=False)
     assert again.returncode == 2 and "is not empty" in again.stderr
+
+
+async def test_every_binding_is_in_the_command_palette(repo: Path) -> None:
+    app = CatdogApp(Backend.discover(repo))
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: "alpha" in names(app))
+        await pilot.press("ctrl+p")
+        await pilot.pause(0.3)
+        await pilot.press(*"Help (question")
+        await pilot.pause(0.5)
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: type(app.screen).__name__ == "HelpScreen")
