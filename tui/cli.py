@@ -15,41 +15,33 @@ from tui import __version__
 from tui.backend.errors import BackendError
 from tui.backend.experiments import Experiment
 from tui.backend.service import Backend
-from tui.display import cell
+from tui.display import cell, columns, flat_values
 
 Handler = Callable[[Backend, argparse.Namespace], int]
 
 
 def _table(rows: list[Experiment]) -> str:
-    metric_keys = sorted({f"{k}" for r in rows for m in r.metrics.values() for k in m})
-    param_values: dict[str, set[str]] = {}
-    for row in rows:
-        for values in row.params.values():
-            for key, value in values.items():
-                param_values.setdefault(key, set()).add(repr(value))
     # Params that differ between rows say what each experiment is; the rest is noise here.
-    param_keys = sorted(k for k, seen in param_values.items() if len(seen) > 1)
+    metric_keys, param_keys = columns(rows, only_changed=True)
     header = ["Experiment", "rev", "status", "created", *metric_keys, *param_keys]
     lines = [header]
     for row in rows:
         name = row.label if row.kind != "experiment" else f"├── {row.label}"
         if row.kind == "workspace":
             name = "workspace"
-        metrics = {k: v for m in row.metrics.values() for k, v in m.items()}
-        params = {k: v for p in row.params.values() for k, v in p.items()}
+        values = flat_values(row)
         lines.append(
             [
                 name,
                 row.rev[:7] if row.rev != "workspace" else "-",
                 row.status,
                 row.created.strftime("%b %d %H:%M") if row.created else "-",
-                *(cell(metrics.get(k)) for k in metric_keys),
-                *(cell(params.get(k)) for k in param_keys),
+                *(cell(values.get(k)) for k in (*metric_keys, *param_keys)),
             ]
         )
     widths = [max(len(line[i]) for line in lines) for i in range(len(header))]
     return "\n".join(
-        "  ".join(cell.ljust(width) for cell, width in zip(line, widths, strict=True)).rstrip()
+        "  ".join(text.ljust(width) for text, width in zip(line, widths, strict=True)).rstrip()
         for line in lines
     )
 

@@ -23,11 +23,18 @@ from textual.widgets import Footer, Input, Log, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
 from tui.app.charts import colour_for, line_chart
-from tui.app.messages import ActionDone, ChartsRendered, ExperimentsLoaded, FilesChanged, LiveLoaded
+from tui.app.messages import (
+    ActionDone,
+    ChartsRendered,
+    ExperimentsLoaded,
+    FilesChanged,
+    LiveLoaded,
+    LogRead,
+)
 from tui.app.screens.dialogs import ConfirmScreen, PromptScreen
 from tui.app.screens.help import HelpScreen
 from tui.app.screens.params_form import FormResult, ParamsForm
-from tui.app.table_state import RowFilter, arrange, columns
+from tui.app.table_state import RowFilter, arrange
 from tui.app.widgets.experiments import ExperimentsTable, row_key
 from tui.app.widgets.panels import ConfusionPanel, DiffPanel, PlotsPanel
 from tui.backend.errors import BackendError
@@ -36,6 +43,7 @@ from tui.backend.follow import total_steps
 from tui.backend.history import LiveData, LiveReader
 from tui.backend.service import Backend
 from tui.backend.watch import Watcher
+from tui.display import columns
 
 TICK_S = 0.1
 
@@ -258,11 +266,13 @@ class CatdogApp(App[None]):
 
     @_while_shown
     def on_experiments_loaded(self, message: ExperimentsLoaded) -> None:
+        self.main.query_one("#where", Static).update(message.header)
+        if message.rows == self.rows:
+            return  # most file events change nothing listed: no rebuild, no flicker
         self.rows = message.rows
         keys = {row_key(r) for r in self.rows}
         self.selected = [k for k in self.selected if k in keys]
         self.colour_slots = {k: v for k, v in self.colour_slots.items() if k in keys}
-        self.main.query_one("#where", Static).update(message.header)
         self._redraw_table()
         self._charts_due = True
 
@@ -351,8 +361,14 @@ class CatdogApp(App[None]):
         self.main.query_one(DiffPanel).show([by_key[k] for k in self.selected if k in by_key][:2])
 
     def _show_log(self) -> None:
-        log = self.main.query_one(Log)
         row = self.table.highlighted
+        self.load_log(row, self._log_path, self._log_offset)
+
+    @work(thread=True, exclusive=True, group="log", exit_on_error=False,
+          description="read a run's log")  # fmt: skip
+    def load_log(self, row: Experiment | None, shown: Path | None, offset: int) -> None:
+        """Find the highlighted run's log (a listing: not on the event loop) and read what
+        was appended since `offset`."""
         try:
             path = (
                 self.backend.log_path(row.label)
@@ -361,23 +377,32 @@ class CatdogApp(App[None]):
             )
         except BackendError:
             path = None
-        if path != self._log_path:
+        if path != shown:
+            offset = 0
+        chunk = b""
+        if path is not None:
+            try:
+                with path.open("rb") as handle:
+                    handle.seek(offset)
+                    chunk = handle.read()
+            except OSError:
+                pass
+        self.post_message(LogRead(path, offset, chunk.decode("utf-8", errors="replace")))
+
+    @_while_shown
+    def on_log_read(self, message: LogRead) -> None:
+        log = self.main.query_one(Log)
+        if message.path != self._log_path or message.offset == 0:
             log.clear()
-            self._log_path, self._log_offset = path, 0
-            if path is None:
+            self._log_path = message.path
+            self._log_offset = 0
+            if message.path is None:
                 log.write_line("No log: highlight a run started from catdog-tui or the queue.")
-                return
-        if path is None:
-            return
-        try:
-            with path.open("rb") as handle:
-                handle.seek(self._log_offset)
-                chunk = handle.read()
-        except OSError:
-            return
-        self._log_offset += len(chunk)
-        if chunk:
-            log.write(chunk.decode("utf-8", errors="replace"))
+        if message.offset != self._log_offset:
+            return  # a late read from an older offset: the next tick reads again
+        self._log_offset += len(message.text.encode("utf-8"))
+        if message.text:
+            log.write(message.text)
 
     # Actions -----------------------------------------------------------------------------
 
@@ -439,11 +464,7 @@ class CatdogApp(App[None]):
     def action_stop(self) -> None:
         row = self._target()
         if row is not None:
-            self.backend_action("stop", row.label if row.rev != "workspace" else self._run_label())
-
-    def _run_label(self) -> str:
-        active = self.backend.runs.active()
-        return active[-1].id if active else "workspace"
+            self.backend_action("stop", row.label)
 
     def action_remove(self) -> None:
         by_key = {row_key(r): r for r in self.rows}

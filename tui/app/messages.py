@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 from rich.text import Text
 from textual.message import Message
@@ -46,3 +47,12 @@ class ActionDone(Message):
     """A backend action finished; `message` is what to tell the user."""
 
     message: str
+
+
+@dataclass
+class LogRead(Message):
+    """New text of the highlighted run's log, read from `offset` of `path` (None: no log)."""
+
+    path: Path | None
+    offset: int
+    text: str

@@ -4,26 +4,18 @@ from __future__ import annotations
 
 import operator
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from tui.backend.experiments import Experiment
+from tui.display import flat_values
 
 _COMPARISON = re.compile(r"^\s*([\w./:-]+)\s*(<=|>=|==|!=|<|>|=)\s*(.+?)\s*$")
 _OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
     "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
     "=": operator.eq, "==": operator.eq, "!=": operator.ne,
 }  # fmt: skip
-
-
-def flat_values(row: Experiment) -> dict[str, Any]:
-    """Every param and metric of a row by dotted key (without the file name)."""
-    values: dict[str, Any] = {}
-    for section in (row.params, row.metrics):
-        for file_values in section.values():
-            values.update(file_values)
-    return values
 
 
 def _number(text: str) -> float | str:
@@ -109,16 +101,3 @@ def arrange(
             arranged.append(row)
     flush()
     return arranged
-
-
-def columns(rows: Iterable[Experiment], only_changed: bool) -> tuple[list[str], list[str]]:
-    """Metric and param columns (dotted keys); params that never differ can be hidden."""
-    rows = list(rows)
-    metric_keys = sorted({k for r in rows for m in r.metrics.values() for k in m})
-    seen: dict[str, set[str]] = {}
-    for row in rows:
-        for values in row.params.values():
-            for key, value in values.items():
-                seen.setdefault(key, set()).add(repr(value))
-    param_keys = sorted(k for k, v in seen.items() if not only_changed or len(v) > 1)
-    return metric_keys, param_keys

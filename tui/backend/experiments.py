@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from pathlib import Path
 from typing import Any, Literal
 
 from tui.backend.gitstore import GitStore
@@ -52,7 +53,7 @@ class Experiment:
     @property
     def label(self) -> str:
         """What a person calls it: its name, else the short rev."""
-        return self.name or self.rev[:7]
+        return self.name or (self.rev if self.rev == "workspace" else self.rev[:7])
 
     def as_json(self) -> dict[str, Any]:
         """The `catdog-tui ls --json` object of this row."""
@@ -106,7 +107,7 @@ class ExperimentIndex:
             self._stored.put(rev, values)
         return values
 
-    def _workspace_values(self, root: Any = None) -> Values:
+    def _workspace_values(self, root: Path | None = None) -> Values:
         source = WorkspaceSource(root or self.repo.root, self.repo.dvc_dir)
         return read_values(source, build_index(source))
 

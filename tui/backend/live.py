@@ -2,15 +2,16 @@
 
 DVCLive writes nothing atomically: TSV rows are appended, JSON files are truncated and
 rewritten. So the TSV reader keeps a byte offset, consumes only complete lines and starts over
-when the file shrinks or is replaced (as at the start of every run); the JSON readers keep the
+when the file shrinks or is replaced (as at the start of every run), which it tells by
+the bytes it consumed no longer being there; the JSON readers keep the
 last value that parsed. A half-written file never yields a wrong point or loses a good one.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 import math
-import os
 import time
 from collections import Counter
 from collections.abc import Iterator
@@ -31,10 +32,6 @@ class Series:
     values: list[float] = field(default_factory=list)
 
 
-def _file_identity(stat: os.stat_result) -> tuple[int, int]:
-    return stat.st_dev, stat.st_ino
-
-
 class TsvTail:
     """Incremental reader of one DVCLive metric TSV (`timestamp?`, `step`, value columns)."""
 
@@ -42,34 +39,40 @@ class TsvTail:
         self.path = path
         self.series = Series(name)
         self._offset = 0
-        self._identity: tuple[int, int] | None = None
+        self._signature: tuple[int, int, int, int, int] | None = None
         self._columns: list[str] | None = None
-        self._last_line = b""
+        self._consumed = hashlib.blake2b(digest_size=16)
 
     def _reset(self) -> None:
         self.series = Series(self.series.name)
         self._offset = 0
         self._columns = None
-        self._last_line = b""
+        self._consumed = hashlib.blake2b(digest_size=16)
 
     def _still_the_same_file(self, handle: Any) -> bool:
-        # A file rewritten from scratch may have reused the inode and grown past our offset
-        # before we looked: check that the last line we consumed is still where we left it.
-        if not self._last_line:
+        # A new run may rewrite the file on a reused inode and grow it past our offset before
+        # we look, even with the same last line: the bytes we consumed must still be there.
+        # Hashing them is cheap (a TSV holds one short row per step) and only done on change.
+        if not self._offset:
             return True
-        handle.seek(self._offset - len(self._last_line))
-        return bool(handle.read(len(self._last_line)) == self._last_line)
+        prefix = hashlib.blake2b(handle.read(self._offset), digest_size=16)
+        return prefix.digest() == self._consumed.digest()
 
     def poll(self) -> bool:
         """Read what was appended since the last call; True if the series changed."""
         had_points = bool(self.series.steps)
         try:
             stat = self.path.stat()
-            if _file_identity(stat) != self._identity or stat.st_size < self._offset:
+            signature = (
+                stat.st_dev, stat.st_ino, stat.st_size, stat.st_mtime_ns, stat.st_ctime_ns
+            )  # fmt: skip
+            # Unchanged and not just written: nothing to read. A file written moments ago is
+            # checked anyway, since a rewrite of the same size can fall within one mtime tick.
+            if signature == self._signature and time.time() - stat.st_mtime >= HOT_SECONDS:
+                return False
+            self._signature = signature
+            if stat.st_size < self._offset:
                 self._reset()
-                self._identity = _file_identity(stat)
-            # Always verify, even at an unchanged size: a rewrite can land on the same inode
-            # and size within one mtime tick. It costs one small read.
             with self.path.open("rb") as handle:
                 if not self._still_the_same_file(handle):
                     self._reset()
@@ -77,7 +80,7 @@ class TsvTail:
                 chunk = handle.read()
         except FileNotFoundError:
             self._reset()
-            self._identity = None
+            self._signature = None
             return had_points
         grew = self._consume(chunk)
         return grew or (had_points and not self.series.steps)
@@ -90,7 +93,7 @@ class TsvTail:
         changed = False
         for raw in complete.splitlines(keepends=True):
             self._offset += len(raw)
-            self._last_line = raw
+            self._consumed.update(raw)
             line = raw.decode("utf-8", errors="replace").rstrip("\r\n")
             if not line:
                 continue

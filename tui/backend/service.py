@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from tui.backend.dvc import exp_run_argv, run_dvc
 from tui.backend.errors import BackendError
@@ -130,10 +131,11 @@ class Backend:
 
     def total_steps(self, set_params: list[str]) -> int | None:
         """How many epochs a run with these overrides will log, if a parameter says so."""
+        overridden: dict[str, dict[str, Any]] = {}
         for override in self.check_overrides(set_params):
-            if total_steps({override.file: {override.key: override.values[0]}}):
-                return int(override.values[0])
-        return total_steps(self.experiments()[0].params)
+            if override.values:
+                overridden.setdefault(override.file, {})[override.key] = override.values[0]
+        return total_steps(overridden) or total_steps(self.experiments()[0].params)
 
     def workspace_live_dir(self) -> Path:
         """Where a workspace run's DVCLive output goes."""
@@ -144,6 +146,11 @@ class Backend:
 
     def stop(self, name: str) -> str:
         """Stop a running run, or take a queued one out of the queue."""
+        active = self.runs.active()
+        if name == "workspace" and active:
+            # A workspace run DVC has not named yet shows as "workspace".
+            self.runs.stop(active[-1].id)
+            return f"stopping {active[-1].name or active[-1].id}"
         target = self.resolve(name)
         if target.run is not None and not target.run.finished:
             self.runs.stop(target.run.id)

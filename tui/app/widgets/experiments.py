@@ -9,9 +9,8 @@ from textual.binding import Binding
 from textual.widgets import DataTable
 
 from tui.app.charts import colour_for
-from tui.app.table_state import flat_values
 from tui.backend.experiments import Experiment
-from tui.display import cell
+from tui.display import cell, flat_values
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 STATUS_STYLE = {

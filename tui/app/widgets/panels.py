@@ -10,9 +10,9 @@ from rich.text import Text
 from textual.widgets import Static
 
 from tui.app.charts import matrix_rows
-from tui.app.table_state import flat_values
 from tui.backend.experiments import Experiment
 from tui.backend.live import ConfusionMatrix
+from tui.display import flat_values
 
 EMPTY_PLOTS = "Select experiments with space to chart them; the highlighted one shows meanwhile."
 
