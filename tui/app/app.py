@@ -53,7 +53,7 @@ def _while_shown(handler: Callable[..., None]) -> Callable[..., None]:
 
     @functools.wraps(handler)
     def guarded(*args: Any) -> None:
-        with contextlib.suppress(NoMatches, IndexError):
+        with contextlib.suppress(NoMatches):
             handler(*args)
 
     return guarded
@@ -142,6 +142,8 @@ class CatdogApp(App[None]):
     def main(self) -> Screen[Any]:
         """The screen with the table and panels: queries go there even while a dialog is
         open (workers keep delivering results underneath it)."""
+        if not self.screen_stack:
+            raise NoMatches("the app is shutting down")
         return self.screen_stack[0]
 
     @property
@@ -295,6 +297,7 @@ class CatdogApp(App[None]):
         self._listing_due = True
 
     @on(ExperimentsTable.RowHighlighted)
+    @_while_shown
     def _highlight_moved(self, event: ExperimentsTable.RowHighlighted) -> None:
         self._charts_due = True
         self._log_path = None
