@@ -13,7 +13,9 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
-PROJECT_FILES = ("params.yaml", "dvc.yaml", ".dvcignore", ".gitignore", ".dvc/config")
+PROJECT_FILES = ("dvc.yaml", ".dvcignore", ".gitignore", ".dvc/config")
+PARAMS = ROOT / "tests" / "fixtures" / "params.yaml"
+"""The project's params as committed, copied: `catdog-tui apply` rewrites the live file."""
 
 # Tests commit: give git an author of their own, since CI's machine may have none.
 TEST_ENV = {
@@ -59,6 +61,7 @@ def copy_project(target: Path) -> Path:
     for name in PROJECT_FILES:
         (target / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(ROOT / name, target / name)
+    shutil.copy2(PARAMS, target / "params.yaml")
     shutil.copytree(
         ROOT / "training", target / "training", ignore=shutil.ignore_patterns("__pycache__")
     )

@@ -106,13 +106,12 @@ def cmd_run(backend: Backend, args: argparse.Namespace) -> int:
         print(output.strip() or "queued")
         print("start workers with: catdog-tui queue start -j N")
         return 0
-    total = backend.total_steps(set_params)
     record = backend.start_run(set_params, name=args.name)
     if args.detach:
         print(f"started run {record.id}; follow it with: catdog-tui logs {record.id} --follow")
         return 0
     print(f"started run {record.id} (Ctrl-C stops it; closing the terminal does not)")
-    return _follow_run(backend, record.id, total)
+    return _follow_run(backend, record.id, backend.total_steps(set_params))
 
 
 def cmd_logs(backend: Backend, args: argparse.Namespace) -> int:
@@ -275,6 +274,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return handler(backend, args)
     except BackendError as error:
         print(f"catdog-tui: {error}", file=sys.stderr)
+        return 2
+    except OSError as error:
+        # A file that vanished or cannot be written (a read-only checkout): one line, no trace.
+        where = f": {error.filename}" if error.filename else ""
+        print(f"catdog-tui: {error.strerror or error}{where}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         return 130

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.conftest import ROOT, run
+from tests.conftest import PARAMS, ROOT, run
 from training import synthetic
 from training.data import prepare
 from training.download import ARCHIVE_BYTES, download_dataset
@@ -125,7 +125,7 @@ def test_a_corrupt_archive_is_refused(tmp_path: Path) -> None:
 
 
 def test_data_stage_runs_as_a_module(tmp_path: Path) -> None:
-    text = (ROOT / "params.yaml").read_text()
+    text = PARAMS.read_text()
     text = text.replace("source: url ", "source: synthetic").replace(
         "synthetic_train_per_class: 1000", "synthetic_train_per_class: 3"
     )
@@ -138,7 +138,7 @@ def test_data_stage_runs_as_a_module(tmp_path: Path) -> None:
 
 
 def test_train_stage_without_data_says_to_run_the_data_stage(tmp_path: Path) -> None:
-    (tmp_path / "params.yaml").write_text((ROOT / "params.yaml").read_text())
+    (tmp_path / "params.yaml").write_text(PARAMS.read_text())
     done = run(["python", "-m", "training.train"], tmp_path, check=False)
     assert done.returncode == 2
     assert done.stderr.strip() == (

@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ROOT, run
+from tests.conftest import PARAMS, ROOT, run
 from training.params import load_params, parse_params, read_yaml
 from training.stage import StageError
 
-COMMITTED = read_yaml(ROOT / "params.yaml")
+COMMITTED = read_yaml(PARAMS)
 
 
 def with_value(section: str, key: str, value: Any) -> dict[str, Any]:
@@ -21,8 +21,13 @@ def with_value(section: str, key: str, value: Any) -> dict[str, Any]:
     return raw
 
 
-def test_committed_params_are_the_documented_defaults() -> None:
-    params = load_params(ROOT / "params.yaml")
+def test_committed_params_are_the_documented_defaults(tmp_path: Path) -> None:
+    # The committed file, not the live one (which `catdog-tui apply` rewrites); the tests'
+    # copy must follow it.
+    committed = run(["git", "show", "HEAD:params.yaml"], ROOT).stdout
+    assert committed == PARAMS.read_text(), "tests/fixtures/params.yaml lags params.yaml"
+    (tmp_path / "params.yaml").write_text(committed)
+    params = load_params(tmp_path / "params.yaml")
     assert params.data.source == "url"
     assert params.data.url.endswith("/cats_and_dogs_filtered.zip")
     assert (params.data.synthetic_train_per_class, params.data.synthetic_validation_per_class) == (
@@ -97,7 +102,7 @@ def test_a_local_weights_file_is_accepted(tmp_path: Path) -> None:
 
 def test_yaml_is_read_as_dvc_reads_it(tmp_path: Path) -> None:
     # YAML 1.2, as DVC parses it: 1e-3 is a number (PyYAML would read a string).
-    text = (ROOT / "params.yaml").read_text().replace("learning_rate: 0.01", "learning_rate: 1e-3")
+    text = PARAMS.read_text().replace("learning_rate: 0.01", "learning_rate: 1e-3")
     (tmp_path / "params.yaml").write_text(text)
     assert load_params(tmp_path / "params.yaml").train.learning_rate == pytest.approx(0.001)
 
@@ -115,7 +120,7 @@ def test_broken_yaml_and_missing_file_are_one_line(tmp_path: Path) -> None:
 def test_a_stage_stops_on_bad_params_before_importing_tensorflow(
     tmp_path: Path, stage: str
 ) -> None:
-    text = (ROOT / "params.yaml").read_text()
+    text = PARAMS.read_text()
     (tmp_path / "params.yaml").write_text(text.replace("n_epochs: 15", "n_epochs: -1"))
     probe = (
         "import sys\n"
@@ -132,7 +137,7 @@ def test_a_stage_stops_on_bad_params_before_importing_tensorflow(
 
 
 def test_python_m_stage_exits_2_with_one_line(tmp_path: Path) -> None:
-    text = (ROOT / "params.yaml").read_text()
+    text = PARAMS.read_text()
     (tmp_path / "params.yaml").write_text(text.replace("backbone: resnet50", "backbone: vgg"))
     done = run(["python", "-m", "training.train"], tmp_path, check=False)
     assert done.returncode == 2

@@ -467,7 +467,7 @@ class CatdogApp(App[None]):
     def action_stop(self) -> None:
         row = self._target()
         if row is not None:
-            self.backend_action("stop", row.label)
+            self.backend_action("stop", row.rev)
 
     def action_remove(self) -> None:
         by_key = {row_key(r): r for r in self.rows}
@@ -480,13 +480,15 @@ class CatdogApp(App[None]):
                 return
             targets = [row]
         names = [t.label for t in targets]
+        # The backend gets full revs: a name may stand for experiments of several baselines.
+        revs = [t.rev for t in targets]
 
         def confirmed(yes: bool | None) -> None:
             if yes:
                 gone = {row_key(t) for t in targets}
                 self.selected = [k for k in self.selected if k not in gone]
                 self.colour_slots = {k: v for k, v in self.colour_slots.items() if k not in gone}
-                self.backend_action("remove", names)
+                self.backend_action("remove", revs)
 
         self.push_screen(ConfirmScreen(f"Remove {', '.join(names)}?", "Remove"), confirmed)
 
@@ -497,7 +499,7 @@ class CatdogApp(App[None]):
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self.backend_action("apply", row.label)
+                self.backend_action("apply", row.rev)
 
         self.push_screen(
             ConfirmScreen(
@@ -520,7 +522,7 @@ class CatdogApp(App[None]):
 
         def chosen(value: str | None) -> None:
             if value:
-                self.backend_action("branch", row.label, value)
+                self.backend_action("branch", row.rev, value)
 
         self.push_screen(
             PromptScreen(f"Branch name for {row.label}:", f"{row.label}-branch", check), chosen

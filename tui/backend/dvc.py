@@ -5,7 +5,9 @@ from __future__ import annotations
 import re
 import subprocess
 import sys
+import tempfile
 from collections.abc import Sequence
+from typing import IO
 
 from tui.backend.errors import BackendError
 from tui.backend.repo import DvcRepo
@@ -45,24 +47,38 @@ def error_line(output: str) -> str:
 
 
 def run_dvc(repo: DvcRepo, *args: str, timeout: float = DVC_TIMEOUT_S) -> str:
-    """Run a short DVC command to its end; its stdout, or BackendError with DVC's message."""
+    """Run a short DVC command to its end; its stdout, or BackendError with DVC's message.
+
+    Output goes to temporary files, not pipes: `dvc queue start` leaves daemonised workers
+    behind that inherit its output, and a pipe would stay open (and this call waiting) until
+    the whole queue had drained.
+    """
     command = dvc_argv(*args)
-    try:
-        done = subprocess.run(
-            command,
-            cwd=repo.root,
-            env=environment(),
-            stdin=subprocess.DEVNULL,
-            capture_output=True,
-            text=True,
-            timeout=timeout,
-            check=False,
-        )
-    except subprocess.TimeoutExpired:
-        raise BackendError(f"`dvc {' '.join(args)}` took over {timeout:.0f} s: gave up") from None
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        try:
+            done = subprocess.run(
+                command,
+                cwd=repo.root,
+                env=environment(),
+                stdin=subprocess.DEVNULL,
+                stdout=out,
+                stderr=err,
+                timeout=timeout,
+                check=False,
+            )
+        except subprocess.TimeoutExpired:
+            raise BackendError(
+                f"`dvc {' '.join(args)}` took over {timeout:.0f} s: gave up"
+            ) from None
+        stdout, stderr = (_read_all(handle) for handle in (out, err))
     if done.returncode != 0:
         raise BackendError(
             f"dvc {args[0]} {args[1] if len(args) > 1 else ''}: "
-            f"{error_line(done.stderr + done.stdout)}".replace("  ", " ")
+            f"{error_line(stderr + stdout)}".replace("  ", " ")
         )
-    return done.stdout
+    return stdout
+
+
+def _read_all(handle: IO[bytes]) -> str:
+    handle.seek(0)
+    return handle.read().decode("utf-8", errors="replace")

@@ -135,24 +135,20 @@ class ExperimentIndex:
             return self.git.all_commits()
         return self.git.first_parents(head, max(num, 1))
 
-    def list(self, num: int = 1, all_commits: bool = False) -> list[Experiment]:
-        """Workspace, then each baseline followed by its experiments (newest first)."""
+    def with_experiments(self) -> list[Experiment]:
+        """Every baseline that has experiments (committed or in the queue), each followed by
+        them: where a name typed by a person is looked up, whatever the current commit."""
         self.git.refresh()
-        workspace_values = self._workspace_values()
-        rows = [
-            Experiment(
-                kind="workspace",
-                name=None,
-                rev="workspace",
-                baseline=self.git.head(),
-                status="workspace",
-                created=None,
-                params=workspace_values.params,
-                metrics=workspace_values.metrics,
-                errors=workspace_values.errors,
-            )
-        ]
-        baselines = self.baselines(num, all_commits)
+        baselines = {parsed[0] for ref in self.git.ref_targets(EXPS_PREFIX)
+                     if (parsed := parse_exp_ref(ref)) is not None}  # fmt: skip
+        baselines.update(entry.baseline for entry in read_queue(self.repo, self.git))
+        head = self.git.head()
+        if head is not None:
+            baselines.add(head)  # so that its prefix is refused as a baseline, by name
+        return self._baseline_rows(sorted(baselines))
+
+    def _baseline_rows(self, baselines: list[str]) -> list[Experiment]:
+        rows: list[Experiment] = []
         by_baseline: dict[str, list[Experiment]] = {rev: [] for rev in baselines}
         for ref, rev in self.git.ref_targets(EXPS_PREFIX).items():
             parsed = parse_exp_ref(ref)
@@ -180,6 +176,25 @@ class ExperimentIndex:
             rows.extend(_in_dvc_order(by_baseline[rev]))
         self._stored.save()
         return rows
+
+    def list(self, num: int = 1, all_commits: bool = False) -> list[Experiment]:
+        """Workspace, then each baseline followed by its experiments (newest first)."""
+        self.git.refresh()
+        workspace_values = self._workspace_values()
+        rows = [
+            Experiment(
+                kind="workspace",
+                name=None,
+                rev="workspace",
+                baseline=self.git.head(),
+                status="workspace",
+                created=None,
+                params=workspace_values.params,
+                metrics=workspace_values.metrics,
+                errors=workspace_values.errors,
+            )
+        ]
+        return [*rows, *self._baseline_rows(self.baselines(num, all_commits))]
 
     def _queue_row(self, entry: QueueEntry) -> Experiment:
         if entry.status == "running":

@@ -1,25 +1,30 @@
 """`-S [file:]key=value[,value...]` parameter overrides, checked before anything is started.
 
-DVC applies these with Hydra's override grammar. We check what can be checked from the params
-file itself: the key must exist (unless added with `+`), and every value must have the type of
-the value it replaces. A typo or a wrong type is refused with one line, and nothing is written
-or launched.
+DVC applies these with Hydra's override grammar, so they are parsed with Hydra's own parser
+(`1_0` is the int 10, `0x10` stays the string DVC writes, `it's` is a grammar error), then
+checked against the params file they name: the file must lie inside the repository and parse,
+the key must exist (unless added with `+`), and every value must have the type of the value it
+replaces (`null` included). Last, DVC's own `apply_overrides` is run on a scratch copy of the
+file for every combination of a sweep, so that whatever DVC would refuse at run time is refused
+now. A bad override is refused with one line, and nothing is written or launched.
+
+Hydra and DVC are imported here, on the way to a run, never on the listing's path.
 """
 
 from __future__ import annotations
 
 import difflib
-import re
-from collections.abc import Iterable, Mapping
+import shutil
+import tempfile
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from tui.backend.errors import BackendError
-from tui.backend.formats import UnreadableFile, flatten, parse_file, parse_yaml
+from tui.backend.formats import UnreadableFile, flatten, parse_file
 
 DEFAULT_PARAMS_FILE = "params.yaml"
-_FUNCTION = re.compile(r"^(choice|range)\((.*)\)$")
 
 
 @dataclass(frozen=True)
@@ -30,47 +35,27 @@ class Override:
     file: str
     key: str
     values: tuple[Any, ...]
-    """One value, or several for a sweep (`dvc exp run --queue` queues one run each)."""
+    """One value, several for a sweep (`dvc exp run --queue` queues one run each), none for a
+    deletion (`~key`)."""
 
     @property
     def is_sweep(self) -> bool:
         """More than one value: a grid axis."""
         return len(self.values) > 1
 
-
-def _split_values(text: str) -> list[str]:
-    parts, depth, current = [], 0, ""
-    for char in text:
-        if char in "[{(":
-            depth += 1
-        elif char in "]})":
-            depth -= 1
-        if char == "," and depth == 0:
-            parts.append(current)
-            current = ""
-        else:
-            current += char
-    parts.append(current)
-    return [part.strip() for part in parts]
+    @property
+    def override(self) -> str:
+        """The Hydra override, without the file: what DVC applies to that file."""
+        return split_file(self.raw)[1]
 
 
-def _parse_scalar(text: str) -> Any:
-    try:
-        return parse_yaml(text) if text else ""
-    except UnreadableFile:
-        return text
-
-
-def _parse_values(text: str) -> list[Any]:
-    function = _FUNCTION.match(text.strip())
-    if function and function.group(1) == "range":
-        bounds = [_parse_scalar(part) for part in _split_values(function.group(2))]
-        if not 1 <= len(bounds) <= 3 or not all(isinstance(b, int) for b in bounds):
-            raise ValueError("range() takes 1 to 3 integers")
-        return list(range(*bounds))
-    if function:
-        return [_parse_scalar(part) for part in _split_values(function.group(2))]
-    return [_parse_scalar(part) for part in _split_values(text)]
+def split_file(raw: str) -> tuple[str, str]:
+    """(params file, override) as DVC's `to_path_overrides` splits `-S` (a `:` before `=`)."""
+    head = raw.partition("=")[0]
+    if ":" not in head:
+        return DEFAULT_PARAMS_FILE, raw
+    file, _, override = raw.partition(":")
+    return file, override
 
 
 def _type_name(value: Any) -> str:
@@ -90,8 +75,11 @@ def _type_name(value: Any) -> str:
 
 
 def _fits(current: Any, value: Any) -> bool:
-    if current is None or value is None:
+    # An untyped (null) key takes anything; a typed key never takes null.
+    if current is None:
         return True
+    if value is None:
+        return False
     if isinstance(current, bool) or isinstance(value, bool):
         return isinstance(current, bool) and isinstance(value, bool)
     if isinstance(current, float):
@@ -103,44 +91,85 @@ def _fits(current: Any, value: Any) -> bool:
     return isinstance(value, type(current))
 
 
-def parse_override(raw: str, root: Path) -> Override:
-    """Check one `-S` argument against the params file it names."""
-    text = raw.strip()
-    adding = text.startswith("+")
-    text = text.lstrip("+")
-    deleting = text.startswith("~")
-    text = text.lstrip("~")
-    file = DEFAULT_PARAMS_FILE
-    head = text.split("=", 1)[0]
-    if ":" in head:
-        file, text = text.split(":", 1)
-    if deleting:
-        key, value_text = text.split("=", 1)[0], None
-    elif "=" not in text:
-        raise BackendError(f"-S {raw}: expected key=value, e.g. -S train.learning_rate=0.1")
-    else:
-        key, value_text = text.split("=", 1)
-    key = key.strip()
-    if not key:
-        raise BackendError(f"-S {raw}: the key is empty")
+_BOILERPLATE = ("Error parsing override", "See https://")
 
+
+def _first_line(error: Exception) -> str:
+    # Hydra's first line only repeats the input; what went wrong is on the next one.
+    lines = [line.strip() for line in str(error).splitlines() if line.strip()]
+    meaningful = [line for line in lines if not line.startswith(_BOILERPLATE)]
+    return (meaningful or lines or [type(error).__name__])[0]
+
+
+def params_path(root: Path, file: str) -> Path:
+    """The params file's path, refused when it lies outside the repository: DVC would rewrite
+    that outside file and put it into the git index, breaking every later run."""
+    path = (root / file).resolve()
+    if not path.is_relative_to(root.resolve()):
+        raise BackendError(f"{file} is outside the repository: params files must be inside {root}")
+    return path
+
+
+def _read_params(raw: str, root: Path, file: str) -> dict[str, Any]:
     try:
-        current_params = dict(flatten(parse_file(file, (root / file).read_bytes())))
-    except FileNotFoundError:
+        path = params_path(root, file)
+    except BackendError as error:
+        raise BackendError(f"-S {raw}: {error}") from None
+    try:
+        return dict(flatten(parse_file(file, path.read_bytes())))
+    except (FileNotFoundError, IsADirectoryError):
         raise BackendError(f"-S {raw}: {file} does not exist: check the file name") from None
     except UnreadableFile as error:
         raise BackendError(f"-S {raw}: {file} does not parse ({error}): fix it first") from None
 
+
+def _hydra_values(raw: str, text: str) -> tuple[str, tuple[Any, ...], bool, bool]:
+    """(key, values, adding, deleting) of one override, by Hydra's own grammar."""
+    from hydra.core.override_parser.overrides_parser import OverridesParser
+    from hydra.core.override_parser.types import ValueType
+    from hydra.errors import HydraException
+
+    try:
+        (parsed,) = OverridesParser.create().parse_overrides(overrides=[text])
+    except HydraException as error:
+        raise BackendError(
+            f"-S {raw}: not a valid override ({_first_line(error)}); quote a value that holds "
+            'quotes, commas or spaces, e.g. key="it\'s"'
+        ) from None
+    if parsed.value_type == ValueType.GLOB_CHOICE_SWEEP:
+        raise BackendError(f"-S {raw}: glob() sweeps are not supported by DVC")
+    try:
+        if parsed.is_delete():
+            values: tuple[Any, ...] = ()
+        elif parsed.is_sweep_override():
+            values = tuple(parsed.sweep_iterator())
+        else:
+            values = (parsed.value(),)
+    except HydraException as error:
+        raise BackendError(f"-S {raw}: not a valid override ({_first_line(error)})") from None
+    return (
+        str(parsed.key_or_group),
+        values,
+        parsed.is_add() or parsed.is_force_add(),
+        (parsed.is_delete()),
+    )
+
+
+def parse_override(raw: str, root: Path) -> Override:
+    """Check one `-S` argument against the params file it names."""
+    file, text = split_file(raw.strip())
+    if not text.partition("=")[0].strip().lstrip("+~"):
+        raise BackendError(f"-S {raw}: the key is empty")
+    if "=" not in text and not text.startswith("~"):
+        raise BackendError(f"-S {raw}: expected key=value, e.g. -S train.learning_rate=0.1")
+    current_params = _read_params(raw, root, file)
+    key, values, adding, deleting = _hydra_values(raw, text)
     if key not in current_params and not adding:
+        if deleting:
+            raise BackendError(f"-S {raw}: {file} has no key {key} to delete")
         close = difflib.get_close_matches(key, list(current_params), n=1, cutoff=0.5)
         hint = f" (did you mean {close[0]}?)" if close else " (prefix it with + to add it)"
         raise BackendError(f"-S {raw}: {file} has no key {key}{hint}")
-    if value_text is None:
-        return Override(raw, file, key, ())
-    try:
-        values = _parse_values(value_text)
-    except ValueError as error:
-        raise BackendError(f"-S {raw}: {error}") from None
     if key in current_params:
         current = current_params[key]
         for value in values:
@@ -149,9 +178,47 @@ def parse_override(raw: str, root: Path) -> Override:
                     f"-S {raw}: {key} is {_type_name(current)} in {file} "
                     f"({current!r}), not {_type_name(value)} ({value!r})"
                 )
-    return Override(raw, file, key, tuple(values))
+    return Override(raw, file, key, values)
 
 
-def check_overrides(raws: Iterable[str], root: Path) -> list[Override]:
-    """Check every `-S` argument; the first bad one raises BackendError."""
-    return [parse_override(raw, root) for raw in raws]
+def _apply_as_dvc_would(root: Path, overrides: Sequence[Override]) -> None:
+    """Run DVC's own `apply_overrides` on scratch copies, for each combination of a sweep."""
+    from dvc.exceptions import DvcException
+    from dvc.utils.hydra import apply_overrides, get_hydra_sweeps
+
+    by_file: dict[str, list[str]] = {}
+    for override in overrides:
+        by_file.setdefault(override.file, []).append(override.override)
+    try:
+        combinations = get_hydra_sweeps(by_file)
+    except DvcException as error:
+        raise BackendError(f"-S: {_first_line(error)}") from None
+    with tempfile.TemporaryDirectory(prefix="catdog-tui-params-") as scratch:
+        for combination in combinations:
+            for file, items in combination.items():
+                copy = Path(scratch) / f"copy{Path(file).suffix}"
+                shutil.copyfile(params_path(root, file), copy)
+                try:
+                    apply_overrides(copy, list(items))
+                except DvcException as error:
+                    cause = error.__cause__
+                    detail = _first_line(cause) if cause else _first_line(error)
+                    raise BackendError(
+                        f"-S {' '.join(items)}: DVC would refuse it for {file} ({detail})"
+                    ) from None
+
+
+def check_overrides(raws: Iterable[str], root: Path, *, queue: bool = True) -> list[Override]:
+    """Check every `-S` argument; the first bad one raises BackendError.
+
+    `queue` says whether the run goes into DVC's queue: only a queued run may be a sweep.
+    """
+    overrides = [parse_override(raw, root) for raw in raws]
+    sweeps = [o.raw for o in overrides if o.is_sweep]
+    if sweeps and not queue:
+        raise BackendError(
+            f"-S {sweeps[0]} is a sweep (several values): sweeps run through the queue, add --queue"
+        )
+    if overrides:
+        _apply_as_dvc_would(root, overrides)
+    return overrides

@@ -10,11 +10,12 @@ from __future__ import annotations
 import json
 import os
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal, get_args
 
 RunStatus = Literal["starting", "running", "success", "failed", "stopped"]
+_STATUSES: frozenset[str] = frozenset(get_args(RunStatus))
 FINISHED: frozenset[str] = frozenset({"success", "failed", "stopped"})
 START_TIMEOUT_S = 30.0
 """A run still 'starting' after this long never got its supervisor going."""
@@ -62,6 +63,10 @@ class RunRecord:
     child_pid: int | None = None
     boot_id: str | None = field(default_factory=boot_id)
     note: str | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+    """Fields written by another version of the tool: kept, and written back as they were."""
+    damaged: bool = False
+    """run.json could not be read: shown as it stands, never written over."""
 
     def mark_running(self, pid: int, ticks: int | None, child_pid: int) -> None:
         """The supervisor has started the command."""
@@ -92,15 +97,42 @@ class RunRecord:
 
 def write_record(run_dir: Path, record: RunRecord) -> None:
     """Replace `run.json` in one step."""
+    if record.damaged:
+        return
+    data = asdict(record)
+    data.pop("damaged")
+    data.update(data.pop("extra"))
     partial = run_dir / f".{RECORD}.{os.getpid()}.tmp"
-    partial.write_text(json.dumps(asdict(record), indent=2))
+    partial.write_text(json.dumps(data, indent=2))
     partial.replace(run_dir / RECORD)
 
 
+_FIELDS = frozenset(f.name for f in fields(RunRecord)) - {"extra", "damaged"}
+
+
 def read_record(run_dir: Path) -> RunRecord:
-    """The record as written last."""
-    data = json.loads((run_dir / RECORD).read_text())
-    return RunRecord(**data)
+    """The record as written last, by this version or another: unknown fields are kept aside,
+    and a record that cannot be read at all comes back as a damaged, failed one rather than
+    vanishing (FileNotFoundError only when there is none)."""
+    text = (run_dir / RECORD).read_text(errors="replace")
+    try:
+        data = json.loads(text)
+        if not isinstance(data, dict):
+            raise TypeError("not a JSON object")
+        record = RunRecord(**{key: value for key, value in data.items() if key in _FIELDS})
+        if not isinstance(record.argv, list) or record.status not in _STATUSES:
+            raise TypeError(f"status {record.status!r}, argv {record.argv!r}")
+    except (ValueError, TypeError) as error:
+        return RunRecord(
+            id=run_dir.name,
+            argv=[],
+            cwd="",
+            status="failed",
+            note=f"{RECORD} cannot be read ({error}): written by another tool or damaged",
+            damaged=True,
+        )
+    record.extra = {key: value for key, value in data.items() if key not in _FIELDS}
+    return record
 
 
 def settle(record: RunRecord) -> RunRecord:

@@ -36,13 +36,18 @@ class RunStore:
 
     def launch(self, argv: list[str], *, name: str | None = None) -> RunRecord:
         """Start `argv` in the repository root, detached from this process and its terminal."""
-        self.root.mkdir(parents=True, exist_ok=True)
         run_id = time.strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(3)
         run_dir = self.root / run_id
-        run_dir.mkdir()
         record = RunRecord(id=run_id, argv=argv, cwd=str(self.repo.root), name=name)
-        write_record(run_dir, record)
-        (run_dir / LOG).touch()
+        try:
+            run_dir.mkdir(parents=True)
+            write_record(run_dir, record)
+            (run_dir / LOG).touch()
+        except OSError as error:
+            raise BackendError(
+                f"cannot write the run's record in {self.root} ({error.strerror}): runs need a "
+                "writable repository, .dvc/tmp included"
+            ) from None
         subprocess.Popen(
             [sys.executable, "-m", "tui.backend.supervise", str(run_dir)],
             cwd=self.repo.root,
@@ -67,8 +72,9 @@ class RunStore:
             raise BackendError(f"no run {run_id!r}: `catdog-tui ls` lists what there is") from None
         settled = settle(record)
         if settled.finished and settled.note and settled.exit_code is None:
-            # Persist the verdict so that every later reader agrees on it.
-            write_record(self.run_dir(run_id), settled)
+            # Persist the verdict so that every later reader agrees on it (where we may write).
+            with contextlib.suppress(OSError):
+                write_record(self.run_dir(run_id), settled)
         return settled
 
     def all(self) -> list[RunRecord]:
@@ -79,8 +85,8 @@ class RunStore:
         for run_dir in sorted(self.root.iterdir()):
             try:
                 records.append(self.get(run_dir.name))
-            except (BackendError, ValueError, TypeError, OSError):
-                continue  # a foreign or damaged folder: not ours to show
+            except (BackendError, OSError):
+                continue  # a folder without a record: nothing that was ever a run of ours
         return records
 
     def active(self) -> list[RunRecord]:

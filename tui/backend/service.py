@@ -9,7 +9,7 @@ from typing import Any
 
 from tui.backend.dvc import exp_run_argv, run_dvc
 from tui.backend.errors import BackendError
-from tui.backend.experiments import Experiment, ExperimentIndex
+from tui.backend.experiments import EXPS_PREFIX, Experiment, ExperimentIndex
 from tui.backend.follow import live_dirs, total_steps
 from tui.backend.index import build_index
 from tui.backend.overrides import Override, check_overrides
@@ -17,9 +17,9 @@ from tui.backend.repo import DvcRepo, find_repo
 from tui.backend.runrecord import RunRecord
 from tui.backend.runs import RunStore
 from tui.backend.sources import WorkspaceSource
+from tui.backend.targets import check_new_name, resolve_experiment
 
 _EXPERIMENT_NAME = re.compile(r"Reproducing experiment '([^']+)'")
-_NAME_RULE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
 
 
 @dataclass(frozen=True)
@@ -70,39 +70,54 @@ class Backend:
         return found.group(1) if found else None
 
     def resolve(self, name: str) -> Target:
-        """An experiment (by name or rev prefix) or a run of ours (by id or name)."""
-        matches = [
-            row
-            for row in self.experiments(num=1)
-            if row.kind != "workspace" and (row.name == name or row.rev.startswith(name))
-        ]
+        """A run of ours (by id or name) and/or an experiment (by exact name, or a rev prefix
+        of at least four hex digits that matches one experiment); see `targets`."""
         runs = [
             record
             for record in reversed(self.runs.all())
             if name in (record.id, self.run_name(record))
         ]
-        if len(matches) > 1 and len({row.rev for row in matches}) > 1:
-            raise BackendError(f"{name!r} matches {len(matches)} experiments: give more of the rev")
-        experiment = matches[0] if matches else None
         run = runs[0] if runs else None
-        if experiment is None and run is None:
-            raise BackendError(f"no experiment or run called {name!r}: `catdog-tui ls` lists them")
+        try:
+            experiment: Experiment | None = resolve_experiment(name, self.index.with_experiments())
+        except BackendError:
+            if run is None:
+                raise
+            experiment = None
         return Target(experiment, run)
 
     # Running -----------------------------------------------------------------------------
 
-    def check_overrides(self, set_params: list[str]) -> list[Override]:
-        """Refuse unknown keys and wrong types before anything is written or launched."""
-        return check_overrides(set_params, self.repo.root)
+    def check_overrides(self, set_params: list[str], *, queue: bool = True) -> list[Override]:
+        """Refuse what DVC would refuse, unknown keys and wrong types, before anything is
+        written or launched."""
+        return check_overrides(set_params, self.repo.root, queue=queue)
+
+    def _check_launch(self, set_params: list[str], name: str | None, *, queue: bool) -> None:
+        if self.index.git.head() is None:
+            raise BackendError(
+                "the repository has no commits yet: commit the project first "
+                "(git add -A && git commit -m 'project')"
+            )
+        overrides = self.check_overrides(set_params, queue=queue)
+        if name is None:
+            return
+        combinations = 1
+        for override in overrides:
+            combinations *= max(len(override.values), 1)
+        # DVC names the runs of a sweep NAME-1, NAME-2, ...
+        names = [name] if combinations == 1 else [f"{name}-{i + 1}" for i in range(combinations)]
+        taken = {row.name for row in self.index.with_experiments() if row.name}
+        taken.update(self.run_name(record) or "" for record in self.runs.active())
+        branches = [ref.removeprefix("refs/heads/") for ref in self.index.git.ref_targets(
+            "refs/heads/")]  # fmt: skip
+        tags = [ref.removeprefix("refs/tags/") for ref in self.index.git.ref_targets("refs/tags/")]
+        for candidate in names:
+            check_new_name(candidate, taken, branches, tags)
 
     def start_run(self, set_params: list[str], *, name: str | None = None) -> RunRecord:
         """Start `dvc exp run` in the workspace, detached; it outlives this process."""
-        self.check_overrides(set_params)
-        if name is not None and not _NAME_RULE.match(name):
-            raise BackendError(
-                f"--name {name!r}: use letters, digits, '.', '_' or '-', starting with a "
-                "letter or digit"
-            )
+        self._check_launch(set_params, name, queue=False)
         busy = self.runs.active()
         if busy:
             raise BackendError(
@@ -113,9 +128,7 @@ class Backend:
 
     def queue(self, set_params: list[str], *, name: str | None = None) -> str:
         """Add runs to DVC's queue (a sweep adds one per combination); DVC's own summary."""
-        overrides = self.check_overrides(set_params)
-        if name is not None and any(o.is_sweep for o in overrides):
-            raise BackendError("--name cannot be used with a sweep: each run needs its own name")
+        self._check_launch(set_params, name, queue=True)
         argv = exp_run_argv(set_params, name=name, queue=True)
         return run_dvc(self.repo, *argv[3:])
 
@@ -157,52 +170,80 @@ class Backend:
             return f"stopping {target.label}"
         experiment = target.experiment
         if experiment is not None and experiment.status == "running":
-            run_dvc(self.repo, "queue", "kill", experiment.label)
+            run_dvc(self.repo, "queue", "kill", dvc_target(experiment))
             return f"stopping {experiment.label}"
         if experiment is not None and experiment.status == "queued":
-            run_dvc(self.repo, "queue", "remove", experiment.label)
+            run_dvc(self.repo, "queue", "remove", dvc_target(experiment))
             return f"removed {experiment.label} from the queue"
         raise BackendError(f"{target.label} is not running or queued: nothing to stop")
 
     def remove(self, names: list[str]) -> str:
-        """`dvc exp remove`, after checking that every name exists."""
-        labels = []
+        """`dvc exp remove`, once every name is resolved to one experiment that is not running.
+
+        DVC is given full refs (or the queue entry's name), never the person's prefix, so that
+        it cannot resolve the name to something else.
+        """
+        rows = self.index.with_experiments()
+        chosen: list[Experiment] = []
         for name in names:
-            experiment = self.resolve(name).experiment
-            if experiment is None:
-                raise BackendError(f"{name!r} is a run with no experiment to remove")
+            experiment = resolve_experiment(name, rows)
             if experiment.status == "running":
                 raise BackendError(f"{experiment.label} is running: stop it first")
-            labels.append(experiment.label)
-        run_dvc(self.repo, "exp", "remove", *labels)
-        return f"removed {', '.join(labels)}"
+            if experiment not in chosen:
+                chosen.append(experiment)
+        run_dvc(self.repo, "exp", "remove", *(dvc_target(e) for e in chosen))
+        return f"removed {', '.join(e.label for e in chosen)}"
 
     def apply(self, name: str) -> str:
         """`dvc exp apply`: the experiment's params, code and results into the workspace."""
         experiment = self._finished(name)
-        run_dvc(self.repo, "exp", "apply", experiment.label)
+        run_dvc(self.repo, "exp", "apply", dvc_target(experiment))
         return f"applied {experiment.label} to the workspace"
 
     def branch(self, name: str, branch: str) -> str:
         """`dvc exp branch`: a git branch from the experiment."""
         experiment = self._finished(name)
-        run_dvc(self.repo, "exp", "branch", experiment.label, branch)
+        if not _valid_branch(branch):
+            raise BackendError(f"{branch!r} is not a valid git branch name")
+        if f"refs/heads/{branch}" in self.index.git.ref_targets("refs/heads/"):
+            raise BackendError(f"a branch {branch!r} exists already: choose another name")
+        run_dvc(self.repo, "exp", "branch", dvc_target(experiment), branch)
         return f"branch {branch} made from {experiment.label}"
 
     def _finished(self, name: str) -> Experiment:
-        experiment = self.resolve(name).experiment
-        if experiment is None or experiment.status != "success":
-            state = experiment.status if experiment else "a run without an experiment"
-            raise BackendError(f"{name} is {state}: only finished experiments can be used")
+        experiment = resolve_experiment(name, self.index.with_experiments())
+        if experiment.status != "success":
+            raise BackendError(
+                f"{experiment.label} is {experiment.status}: only finished experiments can be used"
+            )
         return experiment
 
     def log_path(self, name: str) -> Path:
         """The log of a run of ours or of a queued run."""
         target = self.resolve(name)
         if target.run is not None:
-            return self.runs.log_path(target.run.id)
-        if target.experiment is not None and target.experiment.log:
-            return Path(target.experiment.log)
-        raise BackendError(
-            f"{target.label} has no log: it was run neither through catdog-tui nor the queue"
-        )
+            path = self.runs.log_path(target.run.id)
+        elif target.experiment is not None and target.experiment.log:
+            path = Path(target.experiment.log)
+        else:
+            raise BackendError(
+                f"{target.label} has no log: it was run neither through catdog-tui nor the queue"
+            )
+        if not path.is_file():
+            raise BackendError(f"the log of {target.label} is gone: {path} was deleted")
+        return path
+
+
+def dvc_target(experiment: Experiment) -> str:
+    """What to hand DVC for one resolved experiment: its full ref when it has one (DVC takes
+    `refs/exps/...` as is), else the queue entry's name or stash rev."""
+    if experiment.status == "success" and experiment.name and experiment.baseline:
+        baseline = experiment.baseline
+        return f"{EXPS_PREFIX}{baseline[:2]}/{baseline[2:]}/{experiment.name}"
+    return experiment.name or experiment.rev
+
+
+def _valid_branch(name: str) -> bool:
+    import pygit2
+
+    return pygit2.reference_is_valid_name(f"refs/heads/{name}")

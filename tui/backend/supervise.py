@@ -20,7 +20,14 @@ import sys
 from pathlib import Path
 from types import FrameType
 
-from tui.backend.runrecord import RunStatus, process_start_ticks, read_record, write_record
+from tui.backend.runrecord import (
+    LOG,
+    RunRecord,
+    RunStatus,
+    process_start_ticks,
+    read_record,
+    write_record,
+)
 
 STOP_GRACE_S = (20.0, 5.0)
 """How long a stopping run has after SIGINT, then after SIGTERM, before SIGKILL."""
@@ -41,6 +48,44 @@ def _stop_group(group: int, child: subprocess.Popen[bytes]) -> None:
         os.killpg(group, signal.SIGKILL)
 
 
+def _save(run_dir: Path, record: RunRecord) -> None:
+    # The folder may have been deleted under us (`rm -rf .dvc/tmp`): a record must remain.
+    run_dir.mkdir(parents=True, exist_ok=True)
+    write_record(run_dir, record)
+
+
+class _LogRescue:
+    """Once the run's folder is deleted, the log lives on only as the file the command still
+    writes to: copy it, and what follows, into a new log where readers look."""
+
+    def __init__(self, run_dir: Path, log_fd: int) -> None:
+        self.run_dir, self.log_fd = run_dir, log_fd
+        self.active = False
+        self.copied = 0
+
+    def check(self, record: RunRecord) -> None:
+        if not self.active and not self.run_dir.is_dir():
+            self.active = True
+            record.note = (
+                f"{self.run_dir} was deleted while the run went on; the supervisor made it "
+                "again, with the log copied from the file the run still held"
+            )
+            _save(self.run_dir, record)
+        if self.active:
+            self.copy()
+
+    def copy(self) -> None:
+        if not self.active:
+            return
+        try:
+            with (self.run_dir / LOG).open("ab") as rescued:
+                while chunk := os.pread(self.log_fd, 1 << 20, self.copied):
+                    rescued.write(chunk)
+                    self.copied += len(chunk)
+        except OSError:
+            self.active = False  # deleted again: the next check starts over
+
+
 def supervise(run_dir: Path) -> int:
     """Run the recorded command to its end and record how it ended."""
     record = read_record(run_dir)
@@ -54,7 +99,8 @@ def supervise(run_dir: Path) -> int:
     signal.signal(signal.SIGTERM, request_stop)
     signal.signal(signal.SIGINT, request_stop)
 
-    with (run_dir / "log.txt").open("ab") as log:
+    # Readable too: the rescue reads back what the command wrote.
+    with (run_dir / LOG).open("a+b") as log:
         try:
             child = subprocess.Popen(
                 record.argv,
@@ -69,11 +115,12 @@ def supervise(run_dir: Path) -> int:
         except OSError as error:
             log.write(f"cannot start {record.argv[0]}: {error}\n".encode())
             record.finish(status="failed", exit_code=127)
-            write_record(run_dir, record)
+            _save(run_dir, record)
             return 127
 
         record.mark_running(os.getpid(), process_start_ticks(os.getpid()), child.pid)
-        write_record(run_dir, record)
+        _save(run_dir, record)
+        rescue = _LogRescue(run_dir, log.fileno())
 
         stopping = False
         while True:
@@ -81,13 +128,15 @@ def supervise(run_dir: Path) -> int:
                 exit_code = child.wait(timeout=0.2)
                 break
             except subprocess.TimeoutExpired:
+                rescue.check(record)
                 if stop_requested and not stopping:
                     stopping = True
                     _stop_group(child.pid, child)
+        rescue.check(record)
 
     status: RunStatus = "stopped" if stop_requested else ("success" if exit_code == 0 else "failed")
     record.finish(status=status, exit_code=exit_code)
-    write_record(run_dir, record)
+    _save(run_dir, record)
     return 0
 
 
