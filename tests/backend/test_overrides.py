@@ -101,12 +101,12 @@ def test_bad_overrides_are_one_line(root: Path, override: str, message: str) -> 
 
 def test_what_dvc_itself_would_refuse_is_refused_first(root: Path) -> None:
     # `+` adds a key: Hydra refuses it for a key that exists, when DVC applies it mid-launch.
-    with pytest.raises(BackendError, match="DVC would refuse it for params.yaml"):
+    with pytest.raises(BackendError, match=r"DVC would refuse it for params\.yaml"):
         check_overrides(["+train.n_epochs=3"], root)
 
 
 def test_a_sweep_needs_the_queue(root: Path) -> None:
-    with pytest.raises(BackendError, match="is a sweep .*add --queue"):
+    with pytest.raises(BackendError, match=r"is a sweep .*add --queue"):
         check_overrides(["train.learning_rate=0.1,0.2"], root, queue=False)
     assert len(check_overrides(["train.learning_rate=0.1,0.2"], root, queue=True)) == 1
 

@@ -139,5 +139,5 @@ def test_one_clear_line_for_wrong_places_and_names(tmp_path: Path) -> None:
         done = run(["catdog-tui", *command], root, check=False)
         assert done.returncode == 2
         assert done.stderr.strip().splitlines() == [
-            "catdog-tui: no experiment or run called 'nope': `catdog-tui ls` lists them"
+            "catdog-tui: no experiment called 'nope': `catdog-tui ls -A` lists them"
         ]

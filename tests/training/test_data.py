@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from tests.conftest import PARAMS, ROOT, run
+from tests.conftest import PARAMS, run
 from training import synthetic
 from training.data import prepare
 from training.download import ARCHIVE_BYTES, download_dataset

@@ -107,7 +107,7 @@ class Backend:
             combinations *= max(len(override.values), 1)
         # DVC names the runs of a sweep NAME-1, NAME-2, ...
         names = [name] if combinations == 1 else [f"{name}-{i + 1}" for i in range(combinations)]
-        taken = {row.name for row in self.index.with_experiments() if row.name}
+        taken = {r.name for r in self.index.with_experiments() if r.name and r.kind == "experiment"}
         taken.update(self.run_name(record) or "" for record in self.runs.active())
         branches = [ref.removeprefix("refs/heads/") for ref in self.index.git.ref_targets(
             "refs/heads/")]  # fmt: skip
