@@ -133,6 +133,7 @@ def test_a_unique_prefix_removes_exactly_that_experiment(repo: Path) -> None:
 
 
 def test_apply_and_branch_act_on_the_experiment_named(repo: Path) -> None:
+    (repo / PARAMS).write_text((repo / PARAMS).read_text().replace("lr: 0.5", "lr: 0.9"))
     run(["catdog-tui", "apply", "gamma"], repo)
     assert "lr: 0.5" in (repo / PARAMS).read_text()
     before = state(repo)
