@@ -4,20 +4,20 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tui.backend.dvc import exp_run_argv, run_dvc
 from tui.backend.errors import BackendError
 from tui.backend.experiments import EXPS_PREFIX, Experiment, ExperimentIndex
-from tui.backend.follow import live_dirs, total_steps
-from tui.backend.index import build_index
-from tui.backend.overrides import Override, check_overrides
 from tui.backend.repo import DvcRepo, find_repo
-from tui.backend.runrecord import RunRecord
-from tui.backend.runs import RunStore
-from tui.backend.sources import WorkspaceSource
-from tui.backend.targets import check_new_name, resolve_experiment
+
+# What only running, following and acting need is imported where it is used: `catdog-tui ls`
+# starts as a new process each time, and its imports are most of its time.
+if TYPE_CHECKING:
+    from tui.backend.overrides import Override
+    from tui.backend.runrecord import RunRecord
+    from tui.backend.runs import RunStore
 
 _EXPERIMENT_NAME = re.compile(r"Reproducing experiment '([^']+)'")
 
@@ -44,7 +44,13 @@ class Backend:
     def __init__(self, repo: DvcRepo) -> None:
         self.repo = repo
         self.index = ExperimentIndex(repo)
-        self.runs = RunStore(repo)
+
+    @cached_property
+    def runs(self) -> RunStore:
+        """The runs started through the backend in this repository."""
+        from tui.backend.runs import RunStore
+
+        return RunStore(self.repo)
 
     @classmethod
     def discover(cls, start: Path | None = None) -> Backend:
@@ -72,6 +78,8 @@ class Backend:
     def resolve(self, name: str) -> Target:
         """A run of ours (by id or name) and/or an experiment (by exact name, or a rev prefix
         of at least four hex digits that matches one experiment); see `targets`."""
+        from tui.backend.targets import resolve_experiment
+
         runs = [
             record
             for record in reversed(self.runs.all())
@@ -91,9 +99,13 @@ class Backend:
     def check_overrides(self, set_params: list[str], *, queue: bool = True) -> list[Override]:
         """Refuse what DVC would refuse, unknown keys and wrong types, before anything is
         written or launched."""
+        from tui.backend.overrides import check_overrides
+
         return check_overrides(set_params, self.repo.root, queue=queue)
 
     def _check_launch(self, set_params: list[str], name: str | None, *, queue: bool) -> None:
+        from tui.backend.targets import check_new_name
+
         if self.index.git.head() is None:
             raise BackendError(
                 "the repository has no commits yet: commit the project first "
@@ -117,6 +129,8 @@ class Backend:
 
     def start_run(self, set_params: list[str], *, name: str | None = None) -> RunRecord:
         """Start `dvc exp run` in the workspace, detached; it outlives this process."""
+        from tui.backend.dvc import exp_run_argv
+
         self._check_launch(set_params, name, queue=False)
         busy = self.runs.active()
         if busy:
@@ -128,22 +142,30 @@ class Backend:
 
     def queue(self, set_params: list[str], *, name: str | None = None) -> str:
         """Add runs to DVC's queue (a sweep adds one per combination); DVC's own summary."""
+        from tui.backend.dvc import exp_run_argv, run_dvc
+
         self._check_launch(set_params, name, queue=True)
         argv = exp_run_argv(set_params, name=name, queue=True)
         return run_dvc(self.repo, *argv[3:])
 
     def start_workers(self, jobs: int = 1) -> str:
         """`dvc queue start -j N`: workers that run the queue in the background."""
+        from tui.backend.dvc import run_dvc
+
         if jobs < 1:
             raise BackendError(f"-j {jobs}: the number of workers must be at least 1")
         return run_dvc(self.repo, "queue", "start", "-j", str(jobs))
 
     def queue_status(self) -> str:
         """`dvc queue status`."""
+        from tui.backend.dvc import run_dvc
+
         return run_dvc(self.repo, "queue", "status")
 
     def total_steps(self, set_params: list[str]) -> int | None:
         """How many epochs a run with these overrides will log, if a parameter says so."""
+        from tui.backend.follow import total_steps
+
         overridden: dict[str, dict[str, Any]] = {}
         for override in self.check_overrides(set_params):
             if override.values:
@@ -152,6 +174,10 @@ class Backend:
 
     def workspace_live_dir(self) -> Path:
         """Where a workspace run's DVCLive output goes."""
+        from tui.backend.follow import live_dirs
+        from tui.backend.index import build_index
+        from tui.backend.sources import WorkspaceSource
+
         source = WorkspaceSource(self.repo.root, self.repo.dvc_dir)
         return live_dirs(build_index(source), self.repo.root)[0]
 
@@ -159,6 +185,8 @@ class Backend:
 
     def stop(self, name: str) -> str:
         """Stop a running run, or take a queued one out of the queue."""
+        from tui.backend.dvc import run_dvc
+
         active = self.runs.active()
         if name == "workspace" and active:
             # A workspace run DVC has not named yet shows as "workspace".
@@ -183,6 +211,9 @@ class Backend:
         DVC is given full refs (or the queue entry's name), never the person's prefix, so that
         it cannot resolve the name to something else.
         """
+        from tui.backend.dvc import run_dvc
+        from tui.backend.targets import resolve_experiment
+
         rows = self.index.with_experiments()
         chosen: list[Experiment] = []
         for name in names:
@@ -196,12 +227,16 @@ class Backend:
 
     def apply(self, name: str) -> str:
         """`dvc exp apply`: the experiment's params, code and results into the workspace."""
+        from tui.backend.dvc import run_dvc
+
         experiment = self._finished(name)
         run_dvc(self.repo, "exp", "apply", dvc_target(experiment))
         return f"applied {experiment.label} to the workspace"
 
     def branch(self, name: str, branch: str) -> str:
         """`dvc exp branch`: a git branch from the experiment."""
+        from tui.backend.dvc import run_dvc
+
         experiment = self._finished(name)
         if not _valid_branch(branch):
             raise BackendError(f"{branch!r} is not a valid git branch name")
@@ -211,6 +246,8 @@ class Backend:
         return f"branch {branch} made from {experiment.label}"
 
     def _finished(self, name: str) -> Experiment:
+        from tui.backend.targets import resolve_experiment
+
         experiment = resolve_experiment(name, self.index.with_experiments())
         if experiment.status != "success":
             raise BackendError(
