@@ -2,27 +2,72 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from tests.backend.repos import make_repo, wait_for
 from tests.conftest import run
+from tui.backend.errors import BackendError
 from tui.backend.runrecord import read_record
 from tui.backend.service import Backend
 
 pytestmark = pytest.mark.slow
 
 
-def launch_cli(root: Path, *args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        ["catdog-tui", "run", *args], cwd=root, text=True,
-        stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-    )  # fmt: skip
+def _default_signals() -> None:
+    # Started under nohup (or as a background job of a script) the tests inherit SIGHUP and
+    # SIGINT ignored, and so would the launcher: give it the dispositions a terminal gives.
+    for sig in (signal.SIGHUP, signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_DFL)
+
+
+Launch = Callable[..., "subprocess.Popen[str]"]
+
+
+@pytest.fixture
+def launch_cli() -> Iterator[Launch]:
+    """Start `catdog-tui run ARGS` in a repository; launchers still alive at the end are
+    killed, whatever the test did."""
+    launched: list[subprocess.Popen[str]] = []
+
+    def launch(root: Path, *args: str) -> subprocess.Popen[str]:
+        cli = subprocess.Popen(
+            ["catdog-tui", "run", *args], cwd=root, text=True, preexec_fn=_default_signals,
+            stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+        )  # fmt: skip
+        launched.append(cli)
+        return cli
+
+    yield launch
+    for cli in launched:
+        if cli.poll() is None:
+            cli.kill()
+        cli.communicate()
+
+
+@pytest.fixture
+def hold(tmp_path: Path) -> Iterator[Path]:
+    """A file that holds the test stage while it exists. However the test ends, it is removed
+    and every run it started is stopped, so that nothing is left waiting."""
+    path = tmp_path / "hold"
+    path.touch()
+    yield path
+    path.unlink(missing_ok=True)
+    root = tmp_path / "repo"
+    if (root / ".dvc").is_dir():
+        runs = Backend.discover(root).runs
+        for record in runs.all():
+            if not record.finished:
+                with contextlib.suppress(BackendError):
+                    runs.stop(record.id)
+                runs.wait(record.id, timeout=60)
 
 
 def only_run(root: Path) -> str:
@@ -39,10 +84,10 @@ def wait_running(root: Path) -> str:
 
 
 @pytest.mark.parametrize("sig", [signal.SIGKILL, signal.SIGHUP])
-def test_a_run_outlives_its_launcher_and_is_committed(tmp_path: Path, sig: signal.Signals) -> None:
+def test_a_run_outlives_its_launcher_and_is_committed(
+    tmp_path: Path, hold: Path, launch_cli: Launch, sig: signal.Signals
+) -> None:
     root = make_repo(tmp_path / "repo")
-    hold = tmp_path / "hold"
-    hold.touch()
     cli = launch_cli(root, "-n", "survivor", "-S", f"config/hparams.yaml:hold={hold}")
     run_id = wait_running(root)
     cli.send_signal(sig)
@@ -69,10 +114,8 @@ def test_foreground_run_prints_the_result_and_a_failure_shows_with_its_log(tmp_p
     assert record.status == "failed" and record.exit_code not in (0, None)
 
 
-def test_ctrl_c_stops_the_run(tmp_path: Path) -> None:
+def test_ctrl_c_stops_the_run(tmp_path: Path, hold: Path, launch_cli: Launch) -> None:
     root = make_repo(tmp_path / "repo")
-    hold = tmp_path / "hold"
-    hold.touch()
     cli = launch_cli(root, "-n", "interrupted", "-S", f"config/hparams.yaml:hold={hold}")
     run_id = wait_running(root)
     cli.send_signal(signal.SIGINT)
@@ -82,10 +125,8 @@ def test_ctrl_c_stops_the_run(tmp_path: Path) -> None:
     hold.unlink()
 
 
-def test_a_run_whose_supervisor_vanished_reads_as_failed(tmp_path: Path) -> None:
+def test_a_run_whose_supervisor_vanished_reads_as_failed(tmp_path: Path, hold: Path) -> None:
     root = make_repo(tmp_path / "repo")
-    hold = tmp_path / "hold"
-    hold.touch()
     run(["catdog-tui", "run", "--detach", "-n", "orphan", "-S",
          f"config/hparams.yaml:hold={hold}"], root)  # fmt: skip
     run_id = wait_running(root)
