@@ -51,6 +51,18 @@ class Experiment:
     """The folder a running experiment writes to (the workspace or a queued run's copy)."""
 
     @property
+    def key(self) -> str:
+        """A key that stays with the row while it lives: a queued or running experiment keeps
+        it when it finishes and its rev changes (DVC names it when it is queued or started)."""
+        if self.kind == "workspace":
+            return "workspace"
+        if self.kind == "baseline":
+            return f"baseline:{self.rev}"
+        if self.name:
+            return f"{self.baseline}:{self.name}"
+        return self.rev
+
+    @property
     def label(self) -> str:
         """What a person calls it: its name, else the short rev."""
         return self.name or (self.rev if self.rev == "workspace" else self.rev[:7])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -15,6 +16,8 @@ from tui.backend.repo import DvcRepo, find_repo
 # What only running, following and acting need is imported where it is used: `catdog-tui ls`
 # starts as a new process each time, and its imports are most of its time.
 if TYPE_CHECKING:
+    from tui.backend.history import LiveData, LiveReader
+    from tui.backend.logtail import LogChunk
     from tui.backend.overrides import Override
     from tui.backend.runrecord import RunRecord
     from tui.backend.runs import RunStore
@@ -38,12 +41,27 @@ class Target:
         return self.run.name or self.run.id
 
 
+@dataclass(frozen=True)
+class Header:
+    """Where the listing comes from: the repository, its branch and HEAD."""
+
+    repo: str
+    branch: str | None
+    head: str | None
+
+
 class Backend:
-    """Experiments of one DVC repository."""
+    """Experiments of one DVC repository: the one facade of the app and the CLI.
+
+    Safe to call from several worker threads: the listing's caches and the live readers are
+    each behind a lock.
+    """
 
     def __init__(self, repo: DvcRepo) -> None:
         self.repo = repo
         self.index = ExperimentIndex(repo)
+        self._listing_lock = threading.RLock()
+        self._live_lock = threading.Lock()
 
     @cached_property
     def runs(self) -> RunStore:
@@ -61,7 +79,100 @@ class Backend:
 
     def experiments(self, num: int = 1, all_commits: bool = False) -> list[Experiment]:
         """The listing of `dvc exp show -n num` (or `-A`)."""
-        return self.index.list(num, all_commits)
+        with self._listing_lock:
+            return self.index.list(num, all_commits)
+
+    def _with_experiments(self) -> list[Experiment]:
+        with self._listing_lock:
+            return self.index.with_experiments()
+
+    def header(self) -> Header:
+        """The repository's name, branch and HEAD, as they stand."""
+        with self._listing_lock:
+            self.index.git.refresh()
+            return Header(self.repo.root.name, self.index.git.branch(), self.index.git.head())
+
+    def watch_targets(self) -> list[Path]:
+        """What changes the listing or the charts: refs, DVC's queue and run state, our run
+        records, the params, pipeline and lock files, and the DVCLive folders. Not DVC's caches
+        or lock files, and not ours, whose writes follow from a refresh."""
+        from tui.backend.index import build_index
+        from tui.backend.sources import WorkspaceSource
+
+        root, git, exps = self.repo.root, self.repo.root / ".git", self.repo.exps_tmp
+        source = WorkspaceSource(root, self.repo.dvc_dir)
+        index = build_index(source)
+        pipeline = [root / p for p in source.dvcfiles()]
+        locks = [p.with_name("dvc.lock") for p in pipeline]
+        return [
+            git / "refs", git / "HEAD", git / "packed-refs",
+            exps / "celery" / "broker", exps / "celery" / "result", exps / "run",
+            self.repo.state_dir / "runs",
+            *pipeline, *locks, *(root / p for p in index.params),
+            *self.live_dirs(),
+        ]  # fmt: skip
+
+    def live_dirs(self) -> list[Path]:
+        """The DVCLive folders of the workspace's pipeline."""
+        from tui.backend.follow import live_dirs
+        from tui.backend.index import build_index
+        from tui.backend.sources import WorkspaceSource
+
+        source = WorkspaceSource(self.repo.root, self.repo.dvc_dir)
+        return live_dirs(build_index(source), self.repo.root)
+
+    def live_data(self, rows: list[Experiment]) -> dict[str, LiveData]:
+        """The DVCLive curves and matrices of these rows, by row key; incremental for running
+        ones, read once for committed ones."""
+        with self._live_lock:
+            return {row.key: self._live_reader.read(row, self.repo.root) for row in rows}
+
+    @cached_property
+    def _live_reader(self) -> LiveReader:
+        from tui.backend.history import LiveReader
+
+        live_dir = self.workspace_live_dir().relative_to(self.repo.root).as_posix()
+        return LiveReader(self.index.git, live_dir)
+
+    def log_of(self, row: Experiment) -> Path | None:
+        """The log of a row's run: ours (by name, or the active one for the workspace), or the
+        queue's. None where no log is known; never a listing."""
+        if row.kind == "baseline":
+            return None
+        records = list(reversed(self.runs.all()))
+        if row.kind == "workspace":
+            active = [r for r in records if not r.finished]
+            return self.runs.log_path(active[0].id) if active else None
+        if row.log:
+            return Path(row.log)
+        for record in records:
+            if row.name and row.name in (record.name, self.run_name(record)):
+                return self.runs.log_path(record.id)
+        return None
+
+    def read_log(
+        self,
+        path: Path | None,
+        offset: int = 0,
+        identity: tuple[int, int] | None = None,
+        *,
+        growing: bool = True,
+    ) -> LogChunk:
+        """What was appended to a log since `offset` (see `logtail.read_log`)."""
+        from tui.backend.logtail import read_log
+
+        return read_log(path, offset, identity, growing=growing)
+
+    def check_param(self, file: str, key: str, value: str) -> str | None:
+        """Why `value` cannot be given to `key` of `file` (Hydra's grammar, the key's type),
+        or None. Sweeps are allowed: the caller decides whether it queues."""
+        from tui.backend.overrides import parse_override
+
+        try:
+            parse_override(f"{file}:{key}={value}", self.repo.root)
+        except BackendError as error:
+            return str(error).split(": ", 2)[-1]
+        return None
 
     def run_name(self, record: RunRecord) -> str | None:
         """The experiment name of a run: given at launch, or as DVC announced it in the log."""
@@ -87,7 +198,7 @@ class Backend:
         ]
         run = runs[0] if runs else None
         try:
-            experiment: Experiment | None = resolve_experiment(name, self.index.with_experiments())
+            experiment: Experiment | None = resolve_experiment(name, self._with_experiments())
         except BackendError:
             if run is None:
                 raise
@@ -119,7 +230,7 @@ class Backend:
             combinations *= max(len(override.values), 1)
         # DVC names the runs of a sweep NAME-1, NAME-2, ...
         names = [name] if combinations == 1 else [f"{name}-{i + 1}" for i in range(combinations)]
-        taken = {r.name for r in self.index.with_experiments() if r.name and r.kind == "experiment"}
+        taken = {r.name for r in self._with_experiments() if r.name and r.kind == "experiment"}
         taken.update(self.run_name(record) or "" for record in self.runs.active())
         branches = [ref.removeprefix("refs/heads/") for ref in self.index.git.ref_targets(
             "refs/heads/")]  # fmt: skip
@@ -214,7 +325,7 @@ class Backend:
         from tui.backend.dvc import run_dvc
         from tui.backend.targets import resolve_experiment
 
-        rows = self.index.with_experiments()
+        rows = self._with_experiments()
         chosen: list[Experiment] = []
         for name in names:
             experiment = resolve_experiment(name, rows)
@@ -248,7 +359,7 @@ class Backend:
     def _finished(self, name: str) -> Experiment:
         from tui.backend.targets import resolve_experiment
 
-        experiment = resolve_experiment(name, self.index.with_experiments())
+        experiment = resolve_experiment(name, self._with_experiments())
         if experiment.status != "success":
             raise BackendError(
                 f"{experiment.label} is {experiment.status}: only finished experiments can be used"
