@@ -7,6 +7,7 @@ keys are those of the original project so that `-S train.learning_rate=0.1` work
 from __future__ import annotations
 
 import math
+import sys
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -23,7 +24,7 @@ from pydantic_core import ErrorDetails
 from ruamel.yaml import YAML
 from ruamel.yaml.error import YAMLError
 
-from training.stage import StageError
+from training.stage import StageError, run_stage
 
 PARAMS_FILE = Path("params.yaml")
 
@@ -159,3 +160,20 @@ def read_yaml(path: Path) -> Any:
 def load_params(path: Path = PARAMS_FILE) -> Params:
     """Read and validate `params.yaml`."""
     return parse_params(read_yaml(path), source=str(path))
+
+
+def check_main(argv: list[str] | None = None) -> int:
+    """`python -m training.params [FILE]`: check a params file as the stages will, without
+    TensorFlow: exit 0, or one line on stderr and exit 2. catdog-tui runs it before a launch
+    (see `.catdog-tui.toml`)."""
+    args = sys.argv[1:] if argv is None else argv
+    path = Path(args[0]) if args else PARAMS_FILE
+
+    def check() -> None:
+        load_params(path)
+
+    return run_stage(check)
+
+
+if __name__ == "__main__":
+    sys.exit(check_main())

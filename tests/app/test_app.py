@@ -54,7 +54,7 @@ async def test_table_keys_selection_diff_and_filter(repo: Path) -> None:
         first = app.table.highlighted
         assert first is not None and first.kind == "experiment"
         await pilot.press("space", "j", "space")
-        assert len(app.selected) == 2
+        assert len(app.view.selected) == 2
         await pilot.press("4")
         diff = app.query_one(DiffPanel).plain
         assert "lr" in diff and "alpha" in diff and "beta" in diff
@@ -123,7 +123,7 @@ async def test_a_run_started_from_the_app_outlives_it(repo: Path, tmp_path: Path
     async with app.run_test(size=SIZE) as pilot:
         await wait_until(pilot, lambda: "alpha" in names(app))
         await pilot.press("r")
-        await wait_until(pilot, lambda: any(r.status == "running" for r in app.rows))
+        await wait_until(pilot, lambda: any(r.status == "running" for r in app.view.rows))
         await pilot.press("q")
     runs = backend.runs.all()
     assert len(runs) == 1 and not backend.runs.get(runs[0].id).finished

@@ -27,12 +27,12 @@ async def test_tabs_sort_star_and_columns(repo: Path) -> None:
             await pilot.press(key)
             assert tabs.active == tab
         await pilot.press("o")
-        assert (app.sort_column, app.sort_descending) == ("Experiment", False)
+        assert (app.view.sort_column, app.view.sort_descending) == ("Experiment", False)
         await pilot.press("o")
-        assert app.sort_descending
+        assert app.view.sort_descending
         assert names(app).index("beta") < names(app).index("alpha")
         await pilot.press("j", "j", "asterisk")
-        assert app.table.highlighted_key in app.starred
+        assert app.table.highlighted_key in app.view.starred
         columns_before = len(app.table.columns)
         await pilot.press("c")
         assert len(app.table.columns) > columns_before, "c shows the params that never differ"
@@ -67,7 +67,7 @@ async def test_stop_and_logs_of_a_running_run(repo: Path, tmp_path: Path) -> Non
     wait_for(lambda: backend.runs.get(record.id).status == "running", what="the run to start")
     app = CatdogApp(backend)
     async with app.run_test(size=SIZE) as pilot:
-        await wait_until(pilot, lambda: any(r.status == "running" for r in app.rows))
+        await wait_until(pilot, lambda: any(r.status == "running" for r in app.view.rows))
         while app.table.highlighted is None or app.table.highlighted.status != "running":
             await pilot.press("j")
         await pilot.press("3")
@@ -94,7 +94,7 @@ async def test_workers_prompt_checks_its_number(repo: Path) -> None:
         await pilot.press("enter")
         await wait_until(
             pilot,
-            lambda: any(r.name == "later" and r.status == "success" for r in app.rows),
+            lambda: any(r.name == "later" and r.status == "success" for r in app.view.rows),
             timeout=120,
         )
 

@@ -17,7 +17,6 @@ from textual.pilot import Pilot
 from bench.fixtures import make_repo
 from tests.app.test_app import wait_until
 from tui.app.app import CatdogApp
-from tui.app.widgets.panels import PlotsPanel
 from tui.backend.service import Backend
 
 pytestmark = pytest.mark.slow
@@ -32,24 +31,16 @@ def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CatdogApp:
     return CatdogApp(Backend.discover(root))
 
 
-def quiet(app: CatdogApp) -> bool:
-    """No refresh pending and no listing or chart worker running."""
-    busy = [w for w in app.workers if w.group in ("listing", "live") and not w.is_finished]
-    return not (app._listing_due or app._charts_due or busy)
-
-
 def settled(*keys: str) -> Callable[[Pilot[Any]], Any]:
     async def run_before(pilot: Pilot[Any]) -> None:
         app = pilot.app
         assert isinstance(app, CatdogApp)
-        await wait_until(pilot, lambda: len(app.rows) == 5)
-        await wait_until(pilot, lambda: "step" in app.query_one(PlotsPanel).plain)
+        await wait_until(pilot, lambda: len(app.view.rows) == 5)
+        await wait_until(pilot, lambda: "step" in app.charts.plain)
         for key in keys:
             await pilot.press(key)
-            await pilot.pause(0.2)
-        await wait_until(pilot, lambda: quiet(app))
-        await pilot.pause(0.3)
-        await wait_until(pilot, lambda: quiet(app))
+            await wait_until(pilot, lambda: app.idle)
+        await wait_until(pilot, lambda: app.idle)
 
     return run_before
 

@@ -106,7 +106,7 @@ def test_what_dvc_itself_would_refuse_is_refused_first(root: Path) -> None:
 
 
 def test_a_sweep_needs_the_queue(root: Path) -> None:
-    with pytest.raises(BackendError, match=r"is a sweep .*add --queue"):
+    with pytest.raises(BackendError, match=r"is a sweep .*through the queue"):
         check_overrides(["train.learning_rate=0.1,0.2"], root, queue=False)
     assert len(check_overrides(["train.learning_rate=0.1,0.2"], root, queue=True)) == 1
 

@@ -1,16 +1,17 @@
 """`catdog-tui`: experiments above, charts / confusion matrix / logs / diff below.
 
-Every backend call runs in a worker and comes back as a message (tui/app/messages.py). File
-changes set a flag; a 10 Hz timer turns flags into at most one listing refresh and one chart
-redraw per tick, however fast DVCLive writes.
+The app composes widgets that own their state (the table draws a `TableView`, the log panel
+follows a log, the chart grid pages its charts) and routes messages between them. Every
+backend call runs in a worker and comes back as a message (tui/app/messages.py). File events
+set flags; a 10 Hz timer turns them into at most one listing and one chart refresh per tick,
+however fast DVCLive writes. Text from outside (DVC, logs, names) is never read as markup.
 """
 
 from __future__ import annotations
 
 import contextlib
 import functools
-from collections.abc import Callable
-from pathlib import Path
+from collections.abc import Callable, Iterator
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -19,33 +20,28 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.css.query import NoMatches
 from textual.screen import Screen
-from textual.widgets import Footer, Input, Log, Static, TabbedContent, TabPane
+from textual.widgets import Footer, Input, Label, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState
 
-from tui.app.charts import colour_for, line_chart
-from tui.app.messages import (
-    ActionDone,
-    ChartsRendered,
-    ExperimentsLoaded,
-    FilesChanged,
-    LiveLoaded,
-    LogRead,
-)
+from tui.app.messages import ActionDone, ExperimentsLoaded, FilesChanged, LiveLoaded
 from tui.app.screens.dialogs import ConfirmScreen, PromptScreen
 from tui.app.screens.help import HelpScreen
 from tui.app.screens.params_form import FormResult, ParamsForm
-from tui.app.table_state import RowFilter, arrange
-from tui.app.widgets.experiments import ExperimentsTable, row_key
-from tui.app.widgets.panels import ConfusionPanel, DiffPanel, PlotsPanel
+from tui.app.table_state import RowFilter, TableView
+from tui.app.widgets.chart_grid import ChartGrid, charts_for
+from tui.app.widgets.experiments import ExperimentsTable
+from tui.app.widgets.log_panel import LogPanel
+from tui.app.widgets.panels import ConfusionPanel, DiffPanel
 from tui.backend.errors import BackendError
 from tui.backend.experiments import Experiment
-from tui.backend.follow import total_steps
-from tui.backend.history import LiveData, LiveReader
-from tui.backend.service import Backend
+from tui.backend.history import LiveData
+from tui.backend.service import Backend, Header
 from tui.backend.watch import Watcher
-from tui.display import columns
+from tui.display import cell, flat_values
 
 TICK_S = 0.1
+SPIN_EVERY = 2
+"""Ticks per spinner frame."""
 
 
 def _while_shown(handler: Callable[..., None]) -> Callable[..., None]:
@@ -59,8 +55,9 @@ def _while_shown(handler: Callable[..., None]) -> Callable[..., None]:
     return guarded
 
 
-SORTABLE_FIXED = ["Experiment", "created", "status"]
-TABS = {"1": "plots", "2": "confusion", "3": "logs", "4": "diff"}
+def plain(text: object) -> Text:
+    """Text from outside (DVC's output, logs, names): shown as it is, never as markup."""
+    return Text(str(text))
 
 
 class CatdogApp(App[None]):
@@ -69,71 +66,77 @@ class CatdogApp(App[None]):
     CSS_PATH = "catdog.tcss"
     TITLE = "catdog-tui"
     BINDINGS: ClassVar[list[BindingType]] = [
-        Binding("space", "toggle_select", "Select"),
-        Binding("r", "run", "Run"),
-        Binding("e", "edit_params", "Params"),
-        Binding("w", "workers", "Workers"),
-        Binding("s", "stop", "Stop"),
-        Binding("d", "remove", "Remove"),
-        Binding("a", "apply", "Apply"),
-        Binding("b", "branch", "Branch"),
-        Binding("l", "show_tab('logs')", "Logs"),
-        Binding("slash", "filter", "Filter"),
-        Binding("o", "sort", "Sort"),
-        Binding("c", "toggle_changed", "Columns", show=False),
-        Binding("h", "hide_column", "Hide column", show=False),
-        Binding("asterisk", "star", "Star", show=False),
-        Binding("1", "show_tab('plots')", "Plots", show=False),
-        Binding("2", "show_tab('confusion')", "Confusion", show=False),
-        Binding("3", "show_tab('logs')", "Logs", show=False),
-        Binding("4", "show_tab('diff')", "Diff", show=False),
-        Binding("question_mark", "help", "Help"),
-        Binding("q", "quit", "Quit"),
-    ]
+        Binding("space", "toggle_select", "Select", tooltip="select or unselect the highlighted "
+                "experiment for the charts, the confusion matrices and the diff"),
+        Binding("r", "run", "Run", tooltip="run an experiment in the workspace with its params"),
+        Binding("e", "edit_params", "Params",
+                tooltip="edit params, then run or queue (a,b,c makes a grid, queued)"),
+        Binding("w", "workers", "Workers", show=False, tooltip="start queue workers"),
+        Binding("s", "stop", "Stop", tooltip="stop the highlighted run, or unqueue it"),
+        Binding("d", "remove", "Remove", tooltip="remove the highlighted experiment (the "
+                "selection, when the highlighted one is part of it)"),
+        Binding("a", "apply", "Apply", show=False,
+                tooltip="apply the highlighted experiment to the workspace"),
+        Binding("b", "branch", "Branch", show=False,
+                tooltip="make a git branch from the highlighted one"),
+        Binding("slash", "filter", "Filter",
+                tooltip="filter rows: words, or a comparison like eval.accuracy>0.9"),
+        Binding("o", "sort", "Sort", show=False,
+                tooltip="sort by the next column (again: reverse)"),
+        Binding("question_mark", "help", "Help", tooltip="every key and what it does"),
+        Binding("q", "quit", "Quit", tooltip="quit; runs go on and show again next time"),
+        Binding("l", "show_tab('logs')", "Logs", show=False, tooltip="the highlighted run's log"),
+        Binding("c", "toggle_changed", "Columns", show=False,
+                tooltip="show only the params that differ, or all"),
+        Binding("h", "hide_column", "Hide column", show=False,
+                tooltip="hide a column by name, or show it again"),
+        Binding("asterisk", "star", "Star", show=False, tooltip="star the highlighted experiment"),
+        Binding("m", "metric_filter", "Metrics", show=False,
+                tooltip="chart only the metrics that match a glob or substring"),
+        Binding("right_square_bracket,pagedown", "chart_page(1)", "Next charts", show=False,
+                tooltip="next page of charts"),
+        Binding("left_square_bracket,pageup", "chart_page(-1)", "Previous charts", show=False,
+                tooltip="previous page of charts"),
+        Binding("1", "show_tab('plots')", "Plots", show=False, tooltip="the Plots tab"),
+        Binding("2", "show_tab('confusion')", "Confusion", show=False,
+                tooltip="the Confusion matrix tab"),
+        Binding("3", "show_tab('logs')", "Logs tab", show=False, tooltip="the Logs tab"),
+        Binding("4", "show_tab('diff')", "Diff", show=False, tooltip="the Diff tab"),
+    ]  # fmt: skip
 
     def __init__(self, backend: Backend) -> None:
         super().__init__()
         self.backend = backend
-        self.rows: list[Experiment] = []
-        self.selected: list[str] = []
-        self.starred: set[str] = set()
-        self.row_filter = RowFilter()
-        self.sort_column: str | None = None
-        self.sort_descending = False
-        self.only_changed = True
-        self.hidden_columns: set[str] = set()
-        self.live_reader = LiveReader(backend.index.git, self._live_dir_name())
+        self.view = TableView()
         self.live_data: dict[str, LiveData] = {}
-        self.colour_slots: dict[str, int] = {}
-        """Each selected experiment keeps its colour until unselected."""
-        self.charts_drawn = 0
+        self.frame = 0
+        self.header = Header(backend.repo.root.name, None, None)
         self._listing_due = True
         self._charts_due = True
-        self._log_path: Path | None = None
-        self._log_offset = 0
-
-    def _live_dir_name(self) -> str:
-        try:
-            return self.backend.workspace_live_dir().relative_to(self.backend.repo.root).as_posix()
-        except (BackendError, ValueError):
-            return "dvclive"
+        self._log_due = False
+        self._highlighted_key: str | None = None
+        self._live_generation = 0
+        self.listings = 0
+        """Listings applied so far (tests wait on it)."""
 
     # Layout ------------------------------------------------------------------------------
 
     def compose(self) -> ComposeResult:
         yield Static("", id="where")
         yield ExperimentsTable(id="experiments")
+        yield Static("", id="details")
         yield Input(
-            placeholder="filter: words, or eval.accuracy>0.9 (enter to apply, escape to clear)",
+            placeholder="filter: words, or eval.accuracy>0.9 (enter applies, escape clears)",
             id="filter",
         )
+        yield Label("", id="filter-problem", classes="problem")
         with TabbedContent(initial="plots", id="tabs"):
             with TabPane("1 Plots", id="plots"):
-                yield PlotsPanel(id="plots-panel")
-            with TabPane("2 Confusion matrix", id="confusion"):
+                yield ChartGrid(id="plots-panel")
+            with TabPane("2 Confusion", id="confusion"):
                 yield ConfusionPanel(id="confusion-panel")
             with TabPane("3 Logs", id="logs"):
-                yield Log(id="log", max_lines=5000)
+                yield LogPanel(self.backend, id="log")
             with TabPane("4 Diff", id="diff"):
                 yield DiffPanel(id="diff-panel")
         yield Footer()
@@ -151,104 +154,65 @@ class CatdogApp(App[None]):
         """The experiments table."""
         return self.main.query_one(ExperimentsTable)
 
+    @property
+    def charts(self) -> ChartGrid:
+        """The chart grid of the Plots tab."""
+        return self.main.query_one(ChartGrid)
+
+    @property
+    def log_panel(self) -> LogPanel:
+        """The Logs tab."""
+        return self.main.query_one(LogPanel)
+
     def on_mount(self) -> None:
         self.main.query_one("#filter", Input).display = False
+        self.main.query_one("#filter-problem", Label).display = False
         self.table.focus()
         self.set_interval(TICK_S, self._tick)
         self.watch_files()
+
+    @property
+    def idle(self) -> bool:
+        """Nothing due and no worker running: what the screen shows is settled."""
+        due = self._listing_due or self._charts_due or self._log_due
+        return not due and all(worker.is_finished for worker in self.workers
+                               if worker.group != "watch")  # fmt: skip
 
     # Workers -----------------------------------------------------------------------------
 
     @work(thread=True, exclusive=True, group="listing", exit_on_error=False,
           description="list experiments")  # fmt: skip
-    def load_experiments(self) -> None:
-        """List experiments (a thread: git and file reads block)."""
-        rows = self.backend.experiments()
-        self.post_message(ExperimentsLoaded(rows, self._header(rows)))
-
-    def _header(self, rows: list[Experiment]) -> str:
-        git = self.backend.index.git
-        branch = git.branch() or "detached HEAD"
-        head = git.head()
-        running = sum(r.status == "running" for r in rows)
-        queued = sum(r.status == "queued" for r in rows)
-        return (
-            f"{self.backend.repo.root.name}  ⎇ {branch}  @ {head[:7] if head else '-'}   "
-            f"{running} running  {queued} queued"
-        )
+    def load_experiments(self, before: dict[str, str]) -> None:
+        """List experiments (a thread: git and file reads block); say which runs failed
+        since the listing whose statuses are `before`."""
+        rows = self.backend.experiments(with_runs=True)
+        failures = [
+            (row.label, self.backend.failure_reason(row))
+            for row in rows
+            if row.status == "failed" and before.get(row.key) in ("running", "queued")
+        ]
+        self.post_message(ExperimentsLoaded(rows, self.backend.header(), failures))
 
     @work(exclusive=True, group="watch", exit_on_error=False, description="watch files")
     async def watch_files(self) -> None:
-        """Async: file changes under the repository's experiment folders become messages."""
-        root = self.backend.repo.root
-        targets = [
-            root / ".git" / "refs",
-            root / ".git" / "HEAD",
-            # DVC's queue and run state, and our run records; not our cache, whose writes
-            # would trigger the refresh that writes it.
-            root / ".dvc" / "tmp" / "exps",
-            root / ".dvc" / "tmp" / "catdog-tui" / "runs",
-            root / self.live_reader.live_dir_name,
-            root / "params.yaml",
-        ]
-        watcher = Watcher(targets)
+        """Async: changes of what the listing and charts show become messages."""
+        watcher = Watcher(self.backend.watch_targets())
         self.log.info(f"watching with {watcher.mode.kind}: {watcher.mode.reason}")
-        async for _ in watcher.achanges():
-            self.post_message(FilesChanged())
+        async for changed in watcher.achanges():
+            self.post_message(FilesChanged(changed))
 
     @work(thread=True, exclusive=True, group="live", exit_on_error=False,
           description="read DVCLive data")  # fmt: skip
-    def load_live(self, experiments: list[Experiment], width: int, height: int) -> None:
-        """Read the charted experiments' DVCLive data and draw the charts (plotext)."""
-        root = self.backend.repo.root
-        data = {row_key(e): self.live_reader.read(e, root) for e in experiments}
-        self.post_message(LiveLoaded(data))
-        self.post_message(ChartsRendered(self._render_charts(experiments, data, width, height)))
+    def load_live(self, experiments: list[Experiment], generation: int) -> None:
+        """Read the charted experiments' DVCLive data."""
+        self.post_message(LiveLoaded(generation, self.backend.live_data(experiments)))
 
-    def _render_charts(
-        self, experiments: list[Experiment], data: dict[str, LiveData], width: int, height: int
-    ) -> Text:
-        names = sorted({name for d in data.values() for name in d.series})
-        if not names:
-            return Text("No per-step metrics logged yet for the charted experiments.")
-        leaves = sorted({name.rsplit("/", 1)[-1] for name in names})
-        prefixes = sorted({name.rsplit("/", 1)[0] if "/" in name else "" for name in names})
-        # Validation above training, as the VS Code extension does; one column per metric.
-        prefixes.sort(key=lambda p: (p not in ("eval", "val", "validation"), p))
-        columns_count = max(1, len(leaves))
-        chart_width = max(24, width // columns_count - 1)
-        chart_height = max(8, height // max(1, len(prefixes)) - 1)
-        out = Text()
-        for prefix in prefixes:
-            charts = []
-            for leaf in leaves:
-                name = f"{prefix}/{leaf}" if prefix else leaf
-                curves = [
-                    (
-                        experiment.label,
-                        colour_for(self.colour_slots.get(row_key(experiment), index)),
-                        data[row_key(experiment)].series[name],
-                    )
-                    for index, experiment in enumerate(experiments)
-                    if name in data[row_key(experiment)].series
-                ]
-                charts.append(Text.from_ansi(line_chart(name, curves, chart_width, chart_height)))
-            lines = [chart.split() for chart in charts]
-            for row in range(max(len(parts) for parts in lines)):
-                for parts in lines:
-                    piece = parts[row] if row < len(parts) else Text()
-                    piece.pad_right(chart_width - piece.cell_len + 1)
-                    out.append_text(piece)
-                out.append("\n")
-        return out
-
-    @work(thread=True, exclusive=True, group="action", exit_on_error=False,
+    @work(thread=True, exclusive=False, group="action", exit_on_error=False,
           description="act on experiments")  # fmt: skip
-    def backend_action(self, name: str, *args: Any) -> None:
-        """Run one backend action; its message or its error comes back as a notification."""
-        method = getattr(self.backend, name)
-        result = method(*args)
-        text = result if isinstance(result, str) else f"started run {result.id}"
+    def backend_action(self, action: Callable[[], object]) -> None:
+        """Run one backend call; its message or its error comes back as a notification."""
+        result = action()
+        text = result if isinstance(result, str) else "done"
         self.post_message(ActionDone(text.strip() or "done"))
 
     @on(Worker.StateChanged)
@@ -260,152 +224,125 @@ class CatdogApp(App[None]):
                 if isinstance(error, BackendError)
                 else f"{type(error).__name__}: {error}"
             )
-            self.notify(
-                message, title=event.worker.description or "error", severity="error", timeout=8
-            )
+            self.notify(message, title=event.worker.description or "error",
+                        severity="error", timeout=8, markup=False)  # fmt: skip
+            if event.worker.group == "live":
+                # Never leave another experiment's charts labelled as this one's.
+                self.live_data = {}
+                self.charts.show([])
 
     # Messages ----------------------------------------------------------------------------
 
     @_while_shown
     def on_experiments_loaded(self, message: ExperimentsLoaded) -> None:
-        self.main.query_one("#where", Static).update(message.header)
-        if message.rows == self.rows:
-            return  # most file events change nothing listed: no rebuild, no flicker
-        self.rows = message.rows
-        keys = {row_key(r) for r in self.rows}
-        self.selected = [k for k in self.selected if k in keys]
-        self.colour_slots = {k: v for k, v in self.colour_slots.items() if k in keys}
+        self.header = message.header
+        self._show_header()
+        for name, reason in message.failures:
+            self.notify(f"{name} failed: {reason}", title="run failed", severity="error",
+                        timeout=12, markup=False)  # fmt: skip
+        self.listings += 1
+        if message.rows == self.view.rows:
+            return  # most file events change nothing listed
+        self.view.set_rows(message.rows)
         self._redraw_table()
         self._charts_due = True
+        self._follow_highlight()
 
     def on_files_changed(self, message: FilesChanged) -> None:
-        self._listing_due = True
-        self._charts_due = True
+        # What is watched is what the listing, the charts or the log show (watch_targets);
+        # each refresh costs what changed: committed rows come from caches.
+        self._listing_due = self._charts_due = self._log_due = True
 
     @_while_shown
     def on_live_loaded(self, message: LiveLoaded) -> None:
+        if message.generation != self._live_generation:
+            return
         self.live_data = message.data
-        self._show_confusion()
-
-    @_while_shown
-    def on_charts_rendered(self, message: ChartsRendered) -> None:
-        self.main.query_one(PlotsPanel).show_renderable(message.text)
-        self.charts_drawn += 1
+        charted = self.view.charted(self.table.highlighted)
+        self.charts.show(charts_for(charted, self.live_data, self.view.colours))
+        self._show_confusion(charted)
 
     def on_action_done(self, message: ActionDone) -> None:
-        self.notify(message.message)
+        self.notify(message.message, markup=False)
         self._listing_due = True
 
     @on(ExperimentsTable.RowHighlighted)
     @_while_shown
     def _highlight_moved(self, event: ExperimentsTable.RowHighlighted) -> None:
+        key = self.table.highlighted_key
+        if key == self._highlighted_key:
+            return  # the table was redrawn under the same row
+        self._highlighted_key = key
+        self._follow_highlight()
+
+    def _follow_highlight(self) -> None:
+        row = self.table.highlighted
+        self._show_details(row)
+        self.log_panel.follow(row)
         self._charts_due = True
-        self._log_path = None
         self._show_diff()
 
     @_while_shown
     def _tick(self) -> None:
-        self.table.frame += 1
-        if self._listing_due:
+        self.frame += 1
+        if self._listing_due and not self._busy("listing"):
             self._listing_due = False
-            self.load_experiments()
-        if self._charts_due and self.rows:
+            self.load_experiments({row.key: row.status for row in self.view.rows})
+        if self._charts_due and self.view.rows and not self._busy("live"):
             self._charts_due = False
-            # The tabs' area, not the panel: the panel's height follows its last chart.
-            area = self.main.query_one(TabbedContent).size
-            self.load_live(self._charted(), area.width or 100, max(area.height - 2, 8))
-            self._show_log()
-        elif any(r.status == "running" for r in self.rows) and self.table.frame % 5 == 0:
-            self._redraw_table()
+            self._live_generation += 1
+            self.load_live(self.view.charted(self.table.highlighted), self._live_generation)
+        if self._log_due:
+            self._log_due = False
+            self.log_panel.poll()
+        if self.frame % SPIN_EVERY == 0 and any(r.status == "running" for r in self.view.rows):
+            self.table.spin(self.frame // SPIN_EVERY)
+
+    def _busy(self, group: str) -> bool:
+        return any(w.group == group and not w.is_finished for w in self.workers)
 
     # Drawing -----------------------------------------------------------------------------
 
-    def _charted(self) -> list[Experiment]:
-        by_key = {row_key(r): r for r in self.rows}
-        chosen = [by_key[k] for k in self.selected if k in by_key]
-        if chosen:
-            return chosen
-        highlighted = self.table.highlighted
-        return [highlighted] if highlighted is not None else self.rows[:1]
-
-    def _progress(self) -> dict[str, str]:
-        progress = {}
-        for row in self.rows:
-            if row.status != "running":
-                continue
-            total = total_steps(row.params)
-            step = next(
-                (m.get("step") for m in row.metrics.values() if isinstance(m.get("step"), int)),
-                None,
-            )
-            if isinstance(step, int):
-                progress[row_key(row)] = (
-                    f"epoch {step + 1}/{total}" if total else f"epoch {step + 1}"
-                )
-        return progress
-
     def _redraw_table(self) -> None:
-        shown = arrange(self.rows, self.row_filter, self.sort_column, self.sort_descending)
-        metric_keys, param_keys = columns(shown, self.only_changed)
-        metric_keys = [k for k in metric_keys if k not in self.hidden_columns]
-        param_keys = [k for k in param_keys if k not in self.hidden_columns]
-        self.table.show(
-            shown, metric_keys, param_keys, self.colour_slots, self.starred, self._progress()
-        )
+        self.table.show(self.view, self.frame // SPIN_EVERY)
+        self._show_details(self.table.highlighted)
 
-    def _show_confusion(self) -> None:
-        charted = self._charted()[:2]
+    def _show_header(self) -> None:
+        running = sum(r.status == "running" for r in self.view.rows)
+        queued = sum(r.status == "queued" for r in self.view.rows)
+        head = self.header.head[:7] if self.header.head else "no commits"
+        sort = ""
+        if self.view.sort_column:
+            arrow = "↓" if self.view.sort_descending else "↑"
+            sort = f"   sorted by {self.view.sort_column} {arrow}"
+        self.main.query_one("#where", Static).update(plain(
+            f"{self.header.repo}  ⎇ {self.header.branch or 'detached HEAD'}  @ {head}   "
+            f"{running} running  {queued} queued{sort}"
+        ))  # fmt: skip
+
+    def _show_details(self, row: Experiment | None) -> None:
+        """The highlighted row in full: values cut short in the table, and its errors."""
+        details = self.main.query_one("#details", Static)
+        layout = self.table.layout_shown
+        if row is None or layout is None:
+            details.update("")
+            return
+        parts = []
+        if row.key in layout.truncated:
+            values = flat_values(row)
+            parts.append(f"{row.name or row.rev}: " + "  ".join(
+                f"{c.key}={cell(values[c.key])}" for c in layout.columns if c.key in values
+            ))  # fmt: skip
+        parts.extend(f"{file}: {error}" for file, error in row.errors.items())
+        details.update(Text("  |  ".join(parts), style="red" if row.errors else "dim"))
+
+    def _show_confusion(self, charted: list[Experiment]) -> None:
         self.main.query_one(ConfusionPanel).show(
-            [(e.label, self.live_data.get(row_key(e), LiveData()).confusion) for e in charted]
+            [(e.label, self.live_data.get(e.key, LiveData()).confusion) for e in charted[:2]]
         )
 
     def _show_diff(self) -> None:
-        by_key = {row_key(r): r for r in self.rows}
-        self.main.query_one(DiffPanel).show([by_key[k] for k in self.selected if k in by_key][:2])
-
-    def _show_log(self) -> None:
-        row = self.table.highlighted
-        self.load_log(row, self._log_path, self._log_offset)
-
-    @work(thread=True, exclusive=True, group="log", exit_on_error=False,
-          description="read a run's log")  # fmt: skip
-    def load_log(self, row: Experiment | None, shown: Path | None, offset: int) -> None:
-        """Find the highlighted run's log (a listing: not on the event loop) and read what
-        was appended since `offset`."""
-        try:
-            path = (
-                self.backend.log_path(row.label)
-                if row is not None and row.kind == "experiment"
-                else None
-            )
-        except BackendError:
-            path = None
-        if path != shown:
-            offset = 0
-        chunk = b""
-        if path is not None:
-            try:
-                with path.open("rb") as handle:
-                    handle.seek(offset)
-                    chunk = handle.read()
-            except OSError:
-                pass
-        self.post_message(LogRead(path, offset, chunk.decode("utf-8", errors="replace")))
-
-    @_while_shown
-    def on_log_read(self, message: LogRead) -> None:
-        log = self.main.query_one(Log)
-        if message.path != self._log_path or message.offset == 0:
-            log.clear()
-            self._log_path = message.path
-            self._log_offset = 0
-            if message.path is None:
-                log.write_line("No log: highlight a run started from catdog-tui or the queue.")
-        if message.offset != self._log_offset:
-            return  # a late read from an older offset: the next tick reads again
-        self._log_offset += len(message.text.encode("utf-8"))
-        if message.text:
-            log.write(message.text)
+        self.main.query_one(DiffPanel).show(self.view.selected_rows()[:2])
 
     # Actions -----------------------------------------------------------------------------
 
@@ -420,13 +357,7 @@ class CatdogApp(App[None]):
         key = self.table.highlighted_key
         if key is None:
             return
-        if key in self.selected:
-            self.selected.remove(key)
-            self.colour_slots.pop(key, None)
-        else:
-            self.selected.append(key)
-            taken = set(self.colour_slots.values())
-            self.colour_slots[key] = next(i for i in range(len(taken) + 1) if i not in taken)
+        self.view.toggle_select(key)
         self._redraw_table()
         self._show_diff()
         self._charts_due = True
@@ -434,25 +365,26 @@ class CatdogApp(App[None]):
     def action_star(self) -> None:
         key = self.table.highlighted_key
         if key is not None:
-            self.starred.symmetric_difference_update({key})
+            self.view.toggle_star(key)
             self._redraw_table()
 
     def action_run(self) -> None:
-        self.backend_action("start_run", [])
+        self.backend_action(lambda: _started(self.backend.start_run([])))
 
     def action_edit_params(self) -> None:
-        workspace = next((r for r in self.rows if r.kind == "workspace"), None)
+        workspace = next((r for r in self.view.rows if r.kind == "workspace"), None)
         params = workspace.params if workspace else {}
 
         def chosen(result: FormResult | None) -> None:
             if result is None:
                 return
+            overrides = result.set_params
             if result.queue:
-                self.backend_action("queue", result.set_params)
+                self.backend_action(lambda: self.backend.queue(overrides))
             else:
-                self.backend_action("start_run", result.set_params)
+                self.backend_action(lambda: _started(self.backend.start_run(overrides)))
 
-        self.push_screen(ParamsForm(self.backend.repo.root, params), chosen)
+        self.push_screen(ParamsForm(self.backend, params), chosen)
 
     def action_workers(self) -> None:
         def check(value: str) -> str | None:
@@ -460,51 +392,55 @@ class CatdogApp(App[None]):
 
         def chosen(value: str | None) -> None:
             if value:
-                self.backend_action("start_workers", int(value))
+                jobs = int(value)
+                self.backend_action(lambda: self.backend.start_workers(jobs))
 
         self.push_screen(PromptScreen("How many queue workers?", "1", check), chosen)
 
     def action_stop(self) -> None:
         row = self._target()
         if row is not None:
-            self.backend_action("stop", row.rev)
+            rev = row.rev
+            self.backend_action(lambda: self.backend.stop(rev))
 
     def action_remove(self) -> None:
-        by_key = {row_key(r): r for r in self.rows}
-        targets = [
-            by_key[k] for k in self.selected if k in by_key and by_key[k].kind == "experiment"
-        ]
+        targets = [r for r in self.view.targets(self.table.highlighted) if r.kind == "experiment"]
         if not targets:
-            row = self._target()
-            if row is None or row.kind != "experiment":
-                return
-            targets = [row]
-        names = [t.label for t in targets]
+            self.notify("Highlight an experiment first.", severity="warning")
+            return
         # The backend gets full revs: a name may stand for experiments of several baselines.
-        revs = [t.rev for t in targets]
+        revs = [t.rev for t in targets if t.run_id is None]
+        runs = [t.run_id for t in targets if t.run_id is not None]
+        names = ", ".join(t.label for t in targets)
+        what = f"the {len(targets)} selected experiments ({names})" if len(targets) > 1 else names
+
+        def remove() -> str:
+            said = [self.backend.forget_run(run_id) for run_id in runs]
+            if revs:
+                said.append(self.backend.remove(revs))
+            return "; ".join(said)
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                gone = {row_key(t) for t in targets}
-                self.selected = [k for k in self.selected if k not in gone]
-                self.colour_slots = {k: v for k, v in self.colour_slots.items() if k not in gone}
-                self.backend_action("remove", revs)
+                self.backend_action(remove)
 
-        self.push_screen(ConfirmScreen(f"Remove {', '.join(names)}?", "Remove"), confirmed)
+        self.push_screen(ConfirmScreen(f"Remove {what}? This cannot be undone.", "Remove"),
+                         confirmed)  # fmt: skip
 
     def action_apply(self) -> None:
         row = self._target()
         if row is None:
             return
+        rev = row.rev
 
         def confirmed(yes: bool | None) -> None:
             if yes:
-                self.backend_action("apply", row.rev)
+                self.backend_action(lambda: self.backend.apply(rev))
 
         self.push_screen(
             ConfirmScreen(
-                f"Apply {row.label} to the workspace? "
-                "Uncommitted changes to its files are replaced.",
+                f"Apply {row.label} to the workspace? Uncommitted changes to the files it "
+                "changes are replaced.",
                 "Apply",
             ),
             confirmed,
@@ -514,6 +450,7 @@ class CatdogApp(App[None]):
         row = self._target()
         if row is None:
             return
+        rev = row.rev
 
         def check(value: str) -> str | None:
             if not value or any(c in value for c in " ~^:?*[\\") or value.startswith("-"):
@@ -522,7 +459,7 @@ class CatdogApp(App[None]):
 
         def chosen(value: str | None) -> None:
             if value:
-                self.backend_action("branch", row.rev, value)
+                self.backend_action(lambda: self.backend.branch(rev, value))
 
         self.push_screen(
             PromptScreen(f"Branch name for {row.label}:", f"{row.label}-branch", check), chosen
@@ -530,18 +467,41 @@ class CatdogApp(App[None]):
 
     def action_show_tab(self, tab: str) -> None:
         self.main.query_one(TabbedContent).active = tab
-        if tab == "logs":
-            self._show_log()
+        if tab == "plots":
+            self._charts_due = True
+
+    def action_chart_page(self, pages: int) -> None:
+        self.charts.turn(pages)
+
+    def action_metric_filter(self) -> None:
+        def chosen(value: str | None) -> None:
+            if value is not None:
+                self.charts.set_pattern(value.strip())
+
+        self.push_screen(
+            PromptScreen("Metrics to chart (a glob like *loss*, or part of a name; empty: all):",
+                         self.charts.pattern), chosen,
+        )  # fmt: skip
 
     def action_filter(self) -> None:
         field = self.main.query_one("#filter", Input)
         field.display = True
-        field.value = self.row_filter.text
+        field.value = self.view.row_filter.text
         field.focus()
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        problem = RowFilter(event.value).error()
+        label = self.main.query_one("#filter-problem", Label)
+        label.update(plain(problem or ""))
+        label.display = bool(problem)
 
     @on(Input.Submitted, "#filter")
     def _filter_submitted(self, event: Input.Submitted) -> None:
-        self.row_filter = RowFilter(event.value)
+        row_filter = RowFilter(event.value)
+        if row_filter.error():
+            return  # the problem is shown under the field; nothing is hidden
+        self.view.row_filter = row_filter
         event.input.display = bool(event.value)
         self._redraw_table()
         self.table.focus()
@@ -550,40 +510,31 @@ class CatdogApp(App[None]):
         field = self.main.query_one("#filter", Input)
         if event.key == "escape" and field.has_focus:
             field.value = ""
-            self.row_filter = RowFilter()
+            self.view.row_filter = RowFilter()
             field.display = False
+            self.main.query_one("#filter-problem", Label).display = False
             self._redraw_table()
             self.table.focus()
 
     def action_sort(self) -> None:
-        metric_keys, param_keys = columns(self.rows, self.only_changed)
-        order = [*SORTABLE_FIXED, *metric_keys, *param_keys]
-        if self.sort_column is not None and not self.sort_descending:
-            self.sort_descending = True
-        else:
-            index = order.index(self.sort_column) + 1 if self.sort_column in order else 0
-            self.sort_column = order[index % len(order)]
-            self.sort_descending = False
-        self.notify(
-            f"sorted by {self.sort_column} {'↓' if self.sort_descending else '↑'}", timeout=2
-        )
+        self.view.next_sort()
         self._redraw_table()
+        self._show_header()
 
     def action_toggle_changed(self) -> None:
-        self.only_changed = not self.only_changed
+        self.view.only_changed = not self.view.only_changed
         self._redraw_table()
 
     def action_hide_column(self) -> None:
-        metric_keys, param_keys = columns(self.rows, only_changed=False)
-        known = set(metric_keys) | set(param_keys)
-        hidden = ", ".join(sorted(self.hidden_columns)) or "none"
+        known = set(self.view.all_columns())
+        hidden = ", ".join(sorted(self.view.hidden)) or "none"
 
         def check(value: str) -> str | None:
             return None if value in known else "not a column: a metric or param key, as shown"
 
         def chosen(value: str | None) -> None:
             if value:
-                self.hidden_columns.symmetric_difference_update({value})
+                self.view.hidden.symmetric_difference_update({value})
                 self._redraw_table()
 
         self.push_screen(
@@ -596,20 +547,35 @@ class CatdogApp(App[None]):
         column = str(event.column_key.value)
         if column in ("marks", "rev"):
             return
-        self.sort_descending = column == self.sort_column and not self.sort_descending
-        self.sort_column = column
+        self.view.sort_by(column)
         self._redraw_table()
+        self._show_header()
 
     def action_help(self) -> None:
-        self.push_screen(HelpScreen())
+        self.push_screen(HelpScreen(list(self.key_help())))
 
-    def get_system_commands(self, screen: Screen[Any]) -> Any:
+    def key_help(self) -> Iterator[tuple[str, str]]:
+        """(keys, what they do) of every binding of the table and the app: the help screen
+        and the palette are made from the bindings, so there is one list of keys."""
+        for binding in [*ExperimentsTable.BINDINGS, *self.BINDINGS]:
+            assert isinstance(binding, Binding)
+            keys = ", ".join(self.get_key_display(Binding(k, "")) for k in binding.key.split(","))
+            yield keys, binding.tooltip or binding.description
+
+    def get_system_commands(self, screen: Screen[Any]) -> Iterator[SystemCommand]:
         yield from super().get_system_commands(screen)
         for binding in self.BINDINGS:
             assert isinstance(binding, Binding)
-            if binding.description and binding.action not in ("quit",):
-                yield SystemCommand(
-                    f"{binding.description} ({binding.key})",
-                    f"the {binding.key} key",
-                    lambda action=binding.action: self.run_action(action),
-                )
+            if binding.action == "quit":
+                continue
+            keys = ", ".join(self.get_key_display(Binding(k, "")) for k in binding.key.split(","))
+            yield SystemCommand(
+                f"{binding.description} ({keys})",
+                binding.tooltip or binding.description,
+                functools.partial(self.run_action, binding.action),
+            )
+
+
+def _started(record: object) -> str:
+    run_id = getattr(record, "id", "")
+    return f"started run {run_id}: its log is on the Logs tab (3)"

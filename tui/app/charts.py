@@ -1,14 +1,23 @@
-"""plotext charts rendered to text, off the event loop. plotext keeps global state: callers
-render from one worker group at a time."""
+"""plotext charts rendered to text, off the event loop, laid out as a grid that fits the panel.
+
+plotext keeps global state (one figure per process): every drawing holds `PLOTEXT_LOCK`, so
+that two threads never draw into the same figure.
+"""
 
 from __future__ import annotations
 
+import fnmatch
 import math
+import re
+import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import plotext as plt
 
 from tui.backend.live import ConfusionMatrix, Series
+
+PLOTEXT_LOCK = threading.Lock()
 
 # Distinct colours that read on dark and light terminals; an experiment keeps its colour.
 PALETTE = ("cyan", "orange", "green", "magenta", "red", "blue", "yellow", "white")
@@ -43,15 +52,20 @@ def line_chart(
     title: str, curves: Sequence[tuple[str, str, Series]], width: int, height: int
 ) -> str:
     """One chart of several experiments' curves: (label, colour, series) each."""
+    with PLOTEXT_LOCK:
+        return _line_chart(title, curves, width, height)
+
+
+def _line_chart(
+    title: str, curves: Sequence[tuple[str, str, Series]], width: int, height: int
+) -> str:
     plt.clf()
     plt.plotsize(max(width, 20), max(height, 6))
     plt.theme("clear")
     plt.title(title)
     plt.xlabel("step")
-    drawn = False
+    drawn: list[int] = []
     for label, colour, series in curves:
-        if not series.steps:
-            continue
         finite = [
             (s, v) for s, v in zip(series.steps, series.values, strict=True) if math.isfinite(v)
         ]
@@ -60,10 +74,84 @@ def line_chart(
         steps, values = downsample([s for s, _ in finite], [v for _, v in finite], width)
         marker = "braille" if len(steps) > 1 else "dot"
         plt.plot(steps, values, label=label, color=colour, marker=marker)
-        drawn = True
+        drawn.extend((steps[0], steps[-1]))
     if not drawn:
         return f"{title}: no points yet"
+    if min(drawn) == max(drawn):
+        # One point: an axis around its step, not plotext's -1..1.
+        plt.xlim(max(min(drawn) - 1, 0), min(drawn) + 1)
     return str(plt.build())
+
+
+@dataclass(frozen=True)
+class Chart:
+    """One chart of the grid: a metric, the curves of the charted experiments."""
+
+    title: str
+    curves: tuple[tuple[str, str, Series], ...]
+
+
+@dataclass(frozen=True)
+class Grid:
+    """How charts fill a panel: columns, rows per page, and each chart's size."""
+
+    columns: int
+    rows: int
+    width: int
+    height: int
+
+    @property
+    def per_page(self) -> int:
+        """Charts on one page."""
+        return self.columns * self.rows
+
+
+MIN_CHART_WIDTH = 40
+MIN_CHART_HEIGHT = 10
+
+
+def grid_for(count: int, width: int, height: int) -> Grid:
+    """The grid for `count` charts in a panel of `width` x `height` cells: as many as fit at a
+    readable size, the rest on further pages; fewer charts get more room each."""
+    columns = max(1, min(count, width // MIN_CHART_WIDTH))
+    rows = max(1, height // MIN_CHART_HEIGHT)
+    rows = max(1, min(rows, math.ceil(count / columns)))
+    return Grid(columns, rows, max(width // columns - 1, 20), max(height // rows, 6))
+
+
+def chart_matches(title: str, pattern: str) -> bool:
+    """The metric filter: a glob (`*loss*`, `eval/*`) or, without glob characters, a
+    substring, both case-insensitive."""
+    if not pattern:
+        return True
+    title, pattern = title.lower(), pattern.lower()
+    if any(c in pattern for c in "*?["):
+        return fnmatch.fnmatchcase(title, pattern)
+    return pattern in title
+
+
+def render_page(charts: Sequence[Chart], grid: Grid) -> str:
+    """One page of charts side by side (plain text with ANSI colours), under the lock."""
+    lines_out: list[str] = []
+    for start in range(0, len(charts), grid.columns):
+        drawn = [
+            line_chart(c.title, c.curves, grid.width, grid.height).split("\n")
+            for c in charts[start : start + grid.columns]
+        ]
+        for index in range(max(len(lines) for lines in drawn)):
+            pieces = []
+            for lines in drawn:
+                piece = lines[index] if index < len(lines) else ""
+                pieces.append(piece + " " * max(0, grid.width - _visible_len(piece) + 1))
+            lines_out.append("".join(pieces).rstrip())
+    return "\n".join(lines_out)
+
+
+def _visible_len(text: str) -> int:
+    return len(_ANSI.sub("", text))
+
+
+_ANSI = re.compile(r"\x1b\[[0-9;]*m")
 
 
 def share(count: int, total: int) -> str:

@@ -2,44 +2,57 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
-from rich.text import Text
 from textual.message import Message
 
 from tui.backend.experiments import Experiment
 from tui.backend.history import LiveData
+from tui.backend.logtail import LogChunk
+from tui.backend.service import Header
 
 
 @dataclass
 class ExperimentsLoaded(Message):
-    """A fresh listing."""
+    """A fresh listing, and the runs that failed since the last one (name, why)."""
 
     rows: list[Experiment]
-    header: str
+    header: Header
+    failures: list[tuple[str, str]] = field(default_factory=list)
 
 
 @dataclass
 class FilesChanged(Message):
-    """Something the app shows changed on disk. Repeats merge in the queue."""
+    """Files the app shows changed on disk. Repeats merge in the queue, their paths too."""
+
+    paths: set[Path]
 
     def can_replace(self, message: Message) -> bool:
-        return isinstance(message, FilesChanged)
+        # Textual then drops this message for the pending one: hand it our paths.
+        if isinstance(message, FilesChanged):
+            message.paths |= self.paths
+            return True
+        return False
 
 
 @dataclass
 class LiveLoaded(Message):
     """DVCLive data of the experiments the charts show, keyed by row key."""
 
+    generation: int
     data: dict[str, LiveData]
 
 
 @dataclass
 class ChartsRendered(Message):
-    """Charts drawn off the event loop."""
+    """A page of charts drawn off the event loop, with what the status line says."""
 
-    text: Text
+    generation: int
+    text: str
+    status: str
+    page: int
+    """The page drawn (the one asked for, kept within the pages there are)."""
 
 
 @dataclass
@@ -51,8 +64,11 @@ class ActionDone(Message):
 
 @dataclass
 class LogRead(Message):
-    """New text of the highlighted run's log, read from `offset` of `path` (None: no log)."""
+    """New text of the followed log; applied only if `generation` is still the current one."""
 
-    path: Path | None
-    offset: int
-    text: str
+    generation: int
+    requested: int
+    """The offset the read started from."""
+    chunk: LogChunk
+    note: str
+    """What to say when there is no log."""

@@ -1,28 +1,31 @@
-"""What the experiments table shows: filters, sorting, columns. Pure functions, no widgets."""
+"""What the experiments table shows, as one object with pure methods: the rows, the selection
+and its colours, stars, the sort, the filter and the hidden columns. No widgets: the table
+widget draws a `TableView`, the app changes it through its methods."""
 
 from __future__ import annotations
 
 import operator
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from tui.backend.experiments import Experiment
-from tui.display import flat_values
+from tui.display import columns, flat_values
 
-_COMPARISON = re.compile(r"^\s*([\w./:-]+)\s*(<=|>=|==|!=|<|>|=)\s*(.+?)\s*$")
+_COMPARISON = re.compile(r"^\s*([\w./:-]+)\s*(<=|>=|==|!=|<|>|=)(.*)$")
 _OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
     "<": operator.lt, "<=": operator.le, ">": operator.gt, ">=": operator.ge,
     "=": operator.eq, "==": operator.eq, "!=": operator.ne,
 }  # fmt: skip
+_OPERATOR_CHARS = frozenset("<>=!")
 
 
 def _number(text: str) -> float | str:
     try:
         return float(text)
     except ValueError:
-        return text.strip("'\"")
+        return text.strip().strip("'\"")
 
 
 @dataclass(frozen=True)
@@ -31,17 +34,30 @@ class RowFilter:
 
     text: str = ""
 
+    def _comparison(self) -> tuple[str, str, str] | None:
+        found = _COMPARISON.match(self.text)
+        return (found.group(1), found.group(2), found.group(3).strip()) if found else None
+
     def error(self) -> str | None:
-        """Why the text cannot be a comparison it looks like, or None."""
+        """Why the text cannot be the comparison it looks like, or None (then it filters)."""
+        comparison = self._comparison()
+        if comparison is None:
+            return None
+        _key, op, wanted = comparison
+        if not wanted:
+            return f"{self.text!r}: a value is missing after {op}"
+        if wanted[0] in _OPERATOR_CHARS:
+            return f"{self.text!r}: one operator of < <= > >= = == != please"
         return None
 
     def matches(self, row: Experiment) -> bool:
-        """Whether the row stays visible (the workspace and baselines always do)."""
-        if not self.text.strip() or row.kind != "experiment":
+        """Whether the row stays visible (the workspace and baselines always do; a filter
+        with an error hides nothing)."""
+        if not self.text.strip() or row.kind != "experiment" or self.error():
             return True
-        comparison = _COMPARISON.match(self.text)
+        comparison = self._comparison()
         if comparison:
-            key, op, wanted = comparison.groups()
+            key, op, wanted = comparison
             values = flat_values(row)
             if key not in values:
                 return False
@@ -101,3 +117,104 @@ def arrange(
             arranged.append(row)
     flush()
     return arranged
+
+
+FIXED_COLUMNS = ("Experiment", "created", "status")
+
+
+@dataclass
+class TableView:
+    """The table's state. Keys are `Experiment.key`, which survive a rev change."""
+
+    rows: list[Experiment] = field(default_factory=list)
+    selected: list[str] = field(default_factory=list)
+    """Selected row keys, in the order they were selected."""
+    colours: dict[str, int] = field(default_factory=dict)
+    """Each selected row keeps its colour slot until it is unselected."""
+    starred: set[str] = field(default_factory=set)
+    row_filter: RowFilter = field(default_factory=RowFilter)
+    sort_column: str | None = None
+    sort_descending: bool = False
+    only_changed: bool = True
+    hidden: set[str] = field(default_factory=set)
+
+    def set_rows(self, rows: list[Experiment]) -> None:
+        """A new listing; the selection forgets rows that are gone."""
+        self.rows = rows
+        keys = {row.key for row in rows}
+        self.selected = [k for k in self.selected if k in keys]
+        self.colours = {k: v for k, v in self.colours.items() if k in keys}
+
+    def by_key(self) -> dict[str, Experiment]:
+        """Rows by key."""
+        return {row.key: row for row in self.rows}
+
+    def toggle_select(self, key: str) -> None:
+        """Select, or unselect; a new selection takes the lowest free colour."""
+        if key in self.selected:
+            self.selected.remove(key)
+            self.colours.pop(key, None)
+            return
+        self.selected.append(key)
+        taken = set(self.colours.values())
+        self.colours[key] = next(i for i in range(len(taken) + 1) if i not in taken)
+
+    def toggle_star(self, key: str) -> None:
+        """Star, or unstar."""
+        self.starred.symmetric_difference_update({key})
+
+    def selected_rows(self) -> list[Experiment]:
+        """The selected rows, in selection order."""
+        by_key = self.by_key()
+        return [by_key[k] for k in self.selected if k in by_key]
+
+    def charted(self, highlighted: Experiment | None) -> list[Experiment]:
+        """What the charts show: the selection, else the highlighted row, else the first."""
+        chosen = self.selected_rows()
+        if chosen:
+            return chosen
+        if highlighted is not None:
+            return [highlighted]
+        return self.rows[:1]
+
+    def targets(self, highlighted: Experiment | None) -> list[Experiment]:
+        """What an action acts on: the selection when the highlighted row is part of it,
+        else the highlighted row alone (the obvious target)."""
+        if highlighted is None:
+            return []
+        if highlighted.key in self.selected:
+            return self.selected_rows()
+        return [highlighted]
+
+    def visible(self) -> list[Experiment]:
+        """The rows shown, filtered and sorted."""
+        return arrange(self.rows, self.row_filter, self.sort_column, self.sort_descending)
+
+    def columns(self, rows: list[Experiment] | None = None) -> tuple[list[str], list[str]]:
+        """Metric and param columns shown."""
+        metric_keys, param_keys = columns(self.visible() if rows is None else rows,
+                                          self.only_changed)  # fmt: skip
+        return (
+            [k for k in metric_keys if k not in self.hidden],
+            [k for k in param_keys if k not in self.hidden],
+        )
+
+    def all_columns(self) -> list[str]:
+        """Every column that can be sorted by or hidden."""
+        metric_keys, param_keys = columns(self.rows, only_changed=False)
+        return [*FIXED_COLUMNS, *metric_keys, *param_keys]
+
+    def next_sort(self) -> None:
+        """`o`: ascending, then descending, then the next column."""
+        order = [*FIXED_COLUMNS, *(k for part in self.columns() for k in part)]
+        if self.sort_column is not None and not self.sort_descending:
+            self.sort_descending = True
+            return
+        index = order.index(self.sort_column) + 1 if self.sort_column in order else 0
+        self.sort_column = order[index % len(order)]
+        self.sort_descending = False
+
+    def sort_by(self, column: str) -> None:
+        """A header click: sort by it, again to reverse."""
+        self.sort_descending = column == self.sort_column and not self.sort_descending
+        self.sort_column = column

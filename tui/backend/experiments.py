@@ -49,6 +49,8 @@ class Experiment:
     """Where a queued run's output goes (DVC's own log), if it has started."""
     live_root: str | None = None
     """The folder a running experiment writes to (the workspace or a queued run's copy)."""
+    run_id: str | None = None
+    """A run of ours that DVC does not list (it failed, or is starting)."""
 
     @property
     def key(self) -> str:

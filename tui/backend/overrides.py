@@ -6,7 +6,8 @@ checked against the params file they name: the file must lie inside the reposito
 the key must exist (unless added with `+`), and every value must have the type of the value it
 replaces (`null` included). Last, DVC's own `apply_overrides` is run on a scratch copy of the
 file for every combination of a sweep, so that whatever DVC would refuse at run time is refused
-now. A bad override is refused with one line, and nothing is written or launched.
+now, and the project's own check of its params (paramscheck.py) sees each result. A bad
+override is refused with one line, and nothing is written or launched.
 
 Hydra and DVC are imported here, on the way to a run, never on the listing's path.
 """
@@ -23,6 +24,7 @@ from typing import Any
 
 from tui.backend.errors import BackendError
 from tui.backend.formats import UnreadableFile, flatten, parse_file
+from tui.backend.paramscheck import check_command, run_check
 
 DEFAULT_PARAMS_FILE = "params.yaml"
 
@@ -181,31 +183,61 @@ def parse_override(raw: str, root: Path) -> Override:
     return Override(raw, file, key, values)
 
 
-def _apply_as_dvc_would(root: Path, overrides: Sequence[Override]) -> None:
-    """Run DVC's own `apply_overrides` on scratch copies, for each combination of a sweep."""
+def _combinations(overrides: Sequence[Override]) -> list[dict[str, list[str]]]:
+    """The overrides of each run, by file: one run, or one per combination of a sweep."""
+    if not overrides:
+        return [{}]
     from dvc.exceptions import DvcException
-    from dvc.utils.hydra import apply_overrides, get_hydra_sweeps
+    from dvc.utils.hydra import get_hydra_sweeps
 
     by_file: dict[str, list[str]] = {}
     for override in overrides:
         by_file.setdefault(override.file, []).append(override.override)
     try:
-        combinations = get_hydra_sweeps(by_file)
+        return [{f: list(items) for f, items in c.items()} for c in get_hydra_sweeps(by_file)]
     except DvcException as error:
         raise BackendError(f"-S: {_first_line(error)}") from None
+
+
+def _apply_as_dvc_would(root: Path, overrides: Sequence[Override]) -> None:
+    """Run DVC's own `apply_overrides` on scratch copies, for each combination of a sweep, and
+    the project's own check (`.catdog-tui.toml`) on each resulting params.yaml."""
+    command = check_command(root)
+    if not overrides and command is None:
+        return
     with tempfile.TemporaryDirectory(prefix="catdog-tui-params-") as scratch:
-        for combination in combinations:
+        for number, combination in enumerate(_combinations(overrides)):
+            copies: dict[str, Path] = {}
             for file, items in combination.items():
-                copy = Path(scratch) / f"copy{Path(file).suffix}"
+                copy = copies[file] = Path(scratch) / f"{number}-{len(copies)}{Path(file).suffix}"
                 shutil.copyfile(params_path(root, file), copy)
-                try:
-                    apply_overrides(copy, list(items))
-                except DvcException as error:
-                    cause = error.__cause__
-                    detail = _first_line(cause) if cause else _first_line(error)
-                    raise BackendError(
-                        f"-S {' '.join(items)}: DVC would refuse it for {file} ({detail})"
-                    ) from None
+                _dvc_applies(copy, file, items)
+            if command is None:
+                continue
+            params = copies.get(DEFAULT_PARAMS_FILE)
+            if params is None and (root / DEFAULT_PARAMS_FILE).is_file():
+                params = Path(scratch) / f"{number}-params.yaml"
+                shutil.copyfile(root / DEFAULT_PARAMS_FILE, params)
+            if params is None:
+                continue
+            reason = run_check(root, command, params, DEFAULT_PARAMS_FILE)
+            if reason:
+                given = " ".join(f"-S {item}" for items in combination.values() for item in items)
+                raise BackendError(f"{given or 'params.yaml'}: {reason}")
+
+
+def _dvc_applies(copy: Path, file: str, items: list[str]) -> None:
+    from dvc.exceptions import DvcException
+    from dvc.utils.hydra import apply_overrides
+
+    try:
+        apply_overrides(copy, items)
+    except DvcException as error:
+        cause = error.__cause__
+        detail = _first_line(cause) if cause else _first_line(error)
+        raise BackendError(
+            f"-S {' '.join(items)}: DVC would refuse it for {file} ({detail})"
+        ) from None
 
 
 def check_overrides(raws: Iterable[str], root: Path, *, queue: bool = True) -> list[Override]:
@@ -219,6 +251,5 @@ def check_overrides(raws: Iterable[str], root: Path, *, queue: bool = True) -> l
         raise BackendError(
             f"-S {sweeps[0]} is a sweep (several values): sweeps run through the queue, add --queue"
         )
-    if overrides:
-        _apply_as_dvc_would(root, overrides)
+    _apply_as_dvc_would(root, overrides)
     return overrides

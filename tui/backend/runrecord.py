@@ -63,6 +63,10 @@ class RunRecord:
     child_pid: int | None = None
     boot_id: str | None = field(default_factory=boot_id)
     note: str | None = None
+    baseline: str | None = None
+    """The commit the run started from."""
+    restore: dict[str, str] = field(default_factory=dict)
+    """Params files the run overrides, as they were before it: put back if it fails."""
     extra: dict[str, Any] = field(default_factory=dict)
     """Fields written by another version of the tool: kept, and written back as they were."""
     damaged: bool = False

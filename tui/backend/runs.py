@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import os
 import secrets
+import shutil
 import signal
 import subprocess
 import sys
@@ -34,11 +35,20 @@ class RunStore:
         self.repo = repo
         self.root = repo.state_dir / "runs"
 
-    def launch(self, argv: list[str], *, name: str | None = None) -> RunRecord:
-        """Start `argv` in the repository root, detached from this process and its terminal."""
+    def launch(
+        self,
+        argv: list[str],
+        *,
+        name: str | None = None,
+        baseline: str | None = None,
+        restore: dict[str, str] | None = None,
+    ) -> RunRecord:
+        """Start `argv` in the repository root, detached from this process and its terminal.
+        `restore` holds params files to put back as they were if the run does not succeed."""
         run_id = time.strftime("%Y%m%d-%H%M%S-") + secrets.token_hex(3)
         run_dir = self.root / run_id
-        record = RunRecord(id=run_id, argv=argv, cwd=str(self.repo.root), name=name)
+        record = RunRecord(id=run_id, argv=argv, cwd=str(self.repo.root), name=name,
+                           baseline=baseline, restore=restore or {})  # fmt: skip
         try:
             run_dir.mkdir(parents=True)
             write_record(run_dir, record)
@@ -92,6 +102,14 @@ class RunStore:
     def active(self) -> list[RunRecord]:
         """Runs whose processes are still going."""
         return [record for record in self.all() if not record.finished]
+
+    def forget(self, run_id: str) -> RunRecord:
+        """Delete a finished run's record and log."""
+        record = self.get(run_id)
+        if not record.finished:
+            raise BackendError(f"run {record.name or run_id} is still going: stop it first")
+        shutil.rmtree(self.run_dir(run_id), ignore_errors=True)
+        return record
 
     def log_path(self, run_id: str) -> Path:
         """The run's combined stdout and stderr."""

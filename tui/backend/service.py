@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 from dataclasses import dataclass
+from datetime import datetime
 from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -77,10 +79,71 @@ class Backend:
 
     # Listing -----------------------------------------------------------------------------
 
-    def experiments(self, num: int = 1, all_commits: bool = False) -> list[Experiment]:
-        """The listing of `dvc exp show -n num` (or `-A`)."""
+    def experiments(
+        self, num: int = 1, all_commits: bool = False, *, with_runs: bool = False
+    ) -> list[Experiment]:
+        """The listing of `dvc exp show -n num` (or `-A`). `with_runs` adds our runs that DVC
+        does not list: one that failed or was stopped (DVC keeps no trace of a failed
+        workspace run) and one still starting, each under the commit it started from."""
         with self._listing_lock:
-            return self.index.list(num, all_commits)
+            rows = self.index.list(num, all_commits)
+        return self._with_runs(rows) if with_runs else rows
+
+    def _with_runs(self, rows: list[Experiment]) -> list[Experiment]:
+        keys = {row.key for row in rows}
+        workspace_running = any(r.rev == "workspace" and r.kind == "experiment" for r in rows)
+        head = rows[0].baseline if rows else None
+        extra: dict[str, list[Experiment]] = {}
+        for record in self.runs.all():
+            if record.status == "success" or (not record.finished and workspace_running):
+                continue
+            name = self.run_name(record) or record.id
+            baseline = record.baseline or head
+            row = Experiment(
+                kind="experiment", name=name, rev=f"run:{record.id}", baseline=baseline,
+                status="running" if not record.finished else "failed",
+                created=datetime.fromtimestamp(record.created).astimezone(),
+                log=str(self.runs.log_path(record.id)), run_id=record.id,
+            )  # fmt: skip
+            if row.key not in keys and baseline is not None:
+                keys.add(row.key)
+                extra.setdefault(baseline, []).append(row)
+        if not extra:
+            return rows
+        merged: list[Experiment] = []
+        for index, row in enumerate(rows):
+            merged.append(row)
+            following = rows[index + 1] if index + 1 < len(rows) else None
+            last_of_group = following is None or following.kind != "experiment"
+            group = row.baseline if row.kind != "workspace" else None
+            if last_of_group and group in extra:
+                merged.extend(extra.pop(group))
+        return merged
+
+    def failure_reason(self, row: Experiment) -> str:
+        """Why a run failed, in a line: what it printed last before DVC's own error."""
+        from tui.backend.dvc import error_line
+
+        path = self.log_of(row)
+        if path is None:
+            return "no log to say why"
+        try:
+            with path.open("rb") as log:
+                log.seek(max(0, log.seek(0, 2) - 65536))
+                text = log.read().decode("utf-8", errors="replace")
+        except OSError:
+            return "its log cannot be read"
+        lines = [line.strip() for line in text.splitlines() if line.strip()]
+        first_error = next((i for i, line in enumerate(lines) if line.startswith("ERROR:")), None)
+        before = [line for line in lines[:first_error] if not line.startswith("catdog-tui:")]
+        if first_error is not None and before:
+            return before[-1]
+        return error_line(text)
+
+    def forget_run(self, run_id: str) -> str:
+        """Delete the record and log of a finished run of ours that DVC has no trace of."""
+        record = self.runs.forget(run_id)
+        return f"forgot run {record.name or record.id}"
 
     def _with_experiments(self) -> list[Experiment]:
         with self._listing_lock:
@@ -249,7 +312,15 @@ class Backend:
                 f"run {busy[0].name or busy[0].id} is still going in the workspace: wait for "
                 "it, stop it, or queue this one with --queue"
             )
-        return self.runs.launch(exp_run_argv(set_params, name=name), name=name)
+        overridden = {o.file for o in self.check_overrides(set_params, queue=False)}
+        restore = {}
+        for file in sorted(overridden):
+            with contextlib.suppress(OSError):
+                restore[file] = (self.repo.root / file).read_text()
+        return self.runs.launch(
+            exp_run_argv(set_params, name=name), name=name,
+            baseline=self.index.git.head(), restore=restore,
+        )  # fmt: skip
 
     def queue(self, set_params: list[str], *, name: str | None = None) -> str:
         """Add runs to DVC's queue (a sweep adds one per combination); DVC's own summary."""

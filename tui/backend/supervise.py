@@ -135,9 +135,31 @@ def supervise(run_dir: Path) -> int:
         rescue.check(record)
 
     status: RunStatus = "stopped" if stop_requested else ("success" if exit_code == 0 else "failed")
+    if status != "success":
+        _put_back(record, run_dir)
     record.finish(status=status, exit_code=exit_code)
     _save(run_dir, record)
     return 0
+
+
+def _put_back(record: RunRecord, run_dir: Path) -> None:
+    """A run that did not succeed leaves DVC's overrides in the params files: the next run
+    would fail the same way. Put them back as they were before it."""
+    restored = []
+    for name, text in record.restore.items():
+        path = Path(record.cwd) / name
+        try:
+            if path.read_text() == text:
+                continue
+            partial = path.with_name(f".{path.name}.catdog-tui.tmp")
+            partial.write_text(text)
+            partial.replace(path)
+            restored.append(name)
+        except OSError:
+            continue
+    if restored:
+        with contextlib.suppress(OSError), (run_dir / LOG).open("a") as log:
+            log.write(f"catdog-tui: put {', '.join(restored)} back as before this run\n")
 
 
 def main() -> None:

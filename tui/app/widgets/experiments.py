@@ -1,7 +1,15 @@
-"""The experiments table: workspace, baselines, experiments, their status, metrics and params."""
+"""The experiments table: workspace, baselines, experiments, their status, metrics and params.
+
+Drawn from a `TableView` by a pure function (`table_layout`) into columns of fixed widths and
+rows of cells. A new layout with the same rows and columns updates the cells that changed; the
+table is rebuilt only when rows or columns change, and keeps its cursor and scroll. The
+spinner of running rows updates their status cells alone.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from rich.text import Text
@@ -9,7 +17,9 @@ from textual.binding import Binding
 from textual.widgets import DataTable
 
 from tui.app.charts import colour_for
+from tui.app.table_state import TableView
 from tui.backend.experiments import Experiment
+from tui.backend.follow import total_steps
 from tui.display import cell, flat_values
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
@@ -20,77 +30,174 @@ STATUS_STYLE = {
     "success": "green",
     "workspace": "dim",
 }
+NAME_WIDTH = 32
+VALUE_WIDTH = 18
+"""Wider values end in an ellipsis; the highlighted row's full values show below the table."""
+ERROR_MARK = "!"
 
 
-def row_key(row: Experiment) -> str:
-    """A key unique within a listing (a workspace run shares the rev "workspace")."""
-    return "workspace (running)" if row.rev == "workspace" and row.kind == "experiment" else row.rev
+@dataclass(frozen=True)
+class Column:
+    """One column: its key, header and width."""
+
+    key: str
+    label: Text
+    width: int
+
+
+@dataclass(frozen=True)
+class Layout:
+    """What the table shows: columns, and the cells of each row by key."""
+
+    columns: tuple[Column, ...]
+    rows: tuple[tuple[str, tuple[Text, ...]], ...]
+    truncated: frozenset[str]
+    """Keys of rows with a cell cut short."""
+
+
+def progress(row: Experiment) -> str:
+    """`epoch n/N` of a running row, from its DVCLive step and a param naming the epochs."""
+    step = next(
+        (m.get("step") for m in row.metrics.values() if isinstance(m.get("step"), int)), None
+    )
+    if not isinstance(step, int):
+        return ""
+    total = total_steps(row.params)
+    return f"epoch {step + 1}/{total}" if total else f"epoch {step + 1}"
+
+
+def status_cell(row: Experiment, frame: int) -> Text:
+    """The status, with a spinner and the epoch while it runs."""
+    text: str = row.status
+    if row.status == "running":
+        text = f"{SPINNER[frame % len(SPINNER)]} running {progress(row)}".strip()
+    return Text(text, style=STATUS_STYLE.get(row.status, ""))
+
+
+def _name_cell(row: Experiment) -> Text:
+    if row.kind == "workspace":
+        label = Text("workspace")
+    elif row.kind == "baseline":
+        label = Text(row.label, style="bold")
+    else:
+        label = Text(f"├─ {row.label}")
+    if row.errors:
+        label.append(f" {ERROR_MARK}", style="bold red")
+    return label
+
+
+def _marks(key: str, view: TableView) -> Text:
+    marks = Text()
+    colour = view.colours.get(key)
+    marks.append("●" if colour is not None else " ", style=colour_for(colour or 0))
+    marks.append("★" if key in view.starred else " ", style="yellow")
+    return marks
+
+
+def _header(key: str, view: TableView, style: str = "bold") -> Text:
+    label = Text(key, style=style)
+    if key == view.sort_column:
+        label.append(" ↓" if view.sort_descending else " ↑", style="bold")
+    return label
+
+
+def table_layout(view: TableView, frame: int = 0) -> Layout:
+    """Columns with widths that fit every shown value (up to a cap), and every row's cells."""
+    rows = view.visible()
+    metric_keys, param_keys = view.columns(rows)
+    fixed: list[tuple[str, Text, Callable[[Experiment], Text]]] = [
+        ("marks", Text(""), lambda r: _marks(r.key, view)),
+        ("Experiment", _header("Experiment", view), _name_cell),
+        ("rev", Text("rev", style="bold"),
+         lambda r: Text(r.rev[:7] if r.rev != "workspace" else "-")),
+        ("status", _header("status", view), lambda r: status_cell(r, frame)),
+        ("created", _header("created", view),
+         lambda r: Text(r.created.strftime("%b %d %H:%M") if r.created else "-")),
+    ]  # fmt: skip
+    body: list[list[Text]] = [[make(row) for _, _, make in fixed] for row in rows]
+    values = [flat_values(row) for row in rows]
+    for cells, flat in zip(body, values, strict=True):
+        cells.extend(Text(cell(flat.get(k))) for k in (*metric_keys, *param_keys))
+    headers = [label for _, label, _ in fixed]
+    headers += [_header(k, view, "bold magenta") for k in metric_keys]
+    headers += [_header(k, view, "bold blue") for k in param_keys]
+    keys = [key for key, _, _ in fixed] + [*metric_keys, *param_keys]
+    caps = [3, NAME_WIDTH, 7, NAME_WIDTH, 12] + [VALUE_WIDTH] * (len(keys) - len(fixed))
+    widths = []
+    for index, (header, cap) in enumerate(zip(headers, caps, strict=True)):
+        widest = max((cells[index].cell_len for cells in body), default=0)
+        # A running row's status grows ("epoch 10/15"): room for it from the start.
+        if keys[index] == "status" and any(row.status == "running" for row in rows):
+            widest = max(widest, len("⠋ running epoch 100/100"))
+        widths.append(min(max(widest, header.cell_len), max(cap, header.cell_len)))
+    truncated = set()
+    for row, cells in zip(rows, body, strict=True):
+        for index, text in enumerate(cells):
+            if text.cell_len > widths[index]:
+                text.truncate(widths[index], overflow="ellipsis")
+                truncated.add(row.key)
+    columns = tuple(Column(k, h, w) for k, h, w in zip(keys, headers, widths, strict=True))
+    return Layout(
+        columns, tuple((row.key, tuple(cells)) for row, cells in zip(rows, body, strict=True)),
+        frozenset(truncated),
+    )  # fmt: skip
 
 
 class ExperimentsTable(DataTable[Any]):
-    """A DataTable with vi keys and a row per experiment."""
+    """A DataTable with vi keys, a row per experiment, and the Experiment column kept in view."""
 
     BINDINGS = [
-        Binding("j", "cursor_down", "Down", show=False),
-        Binding("k", "cursor_up", "Up", show=False),
+        Binding("j", "cursor_down", "Down", show=False, tooltip="move down"),
+        Binding("k", "cursor_up", "Up", show=False, tooltip="move up"),
     ]
 
     def __init__(self, **kwargs: Any) -> None:
-        super().__init__(cursor_type="row", zebra_stripes=True, **kwargs)
+        super().__init__(cursor_type="row", zebra_stripes=True, fixed_columns=2, **kwargs)
         self.rows_by_key: dict[str, Experiment] = {}
-        self.frame = 0
+        self.layout_shown: Layout | None = None
+        self.rebuilds = 0
+        """How many times the rows were laid out anew (tests check it stays put)."""
 
-    def show(
-        self,
-        rows: list[Experiment],
-        metric_keys: list[str],
-        param_keys: list[str],
-        selected: dict[str, int],
-        starred: set[str],
-        progress: dict[str, str],
-    ) -> None:
-        """Redraw every row, keeping the cursor on the same experiment."""
-        current = self.highlighted_key
-        self.clear(columns=True)
-        self.add_column("", key="marks", width=3)
-        self.add_column("Experiment", key="Experiment")
-        self.add_column("rev", key="rev")
-        self.add_column("status", key="status")
-        self.add_column("created", key="created")
-        for key in metric_keys:
-            self.add_column(Text(key, style="bold magenta"), key=key)
-        for key in param_keys:
-            self.add_column(Text(key, style="bold blue"), key=key)
-        self.rows_by_key = {}
-        for row in rows:
-            key = row_key(row)
-            self.rows_by_key[key] = row
-            values = flat_values(row)
-            marks = Text()
-            if key in selected:
-                marks.append("●", style=colour_for(selected[key]))
-            else:
-                marks.append(" ")
-            marks.append("★" if key in starred else " ", style="yellow")
-            name = {"workspace": "workspace", "baseline": row.label}.get(row.kind)
-            label = Text(name) if name else Text(f"├─ {row.label}")
-            if row.kind == "baseline":
-                label.stylize("bold")
-            status: str = row.status
-            if status == "running":
-                status = f"{SPINNER[self.frame % len(SPINNER)]} running {progress.get(key, '')}"
-            self.add_row(
-                marks,
-                label,
-                row.rev[:7] if row.rev != "workspace" else "-",
-                Text(status.strip(), style=STATUS_STYLE.get(row.status, "")),
-                row.created.strftime("%b %d %H:%M") if row.created else "-",
-                *(cell(values.get(k)) for k in metric_keys),
-                *(cell(values.get(k)) for k in param_keys),
-                key=key,
-            )
-        if current in self.rows_by_key:
-            self.move_cursor(row=self.get_row_index(current))
+    def show(self, view: TableView, frame: int = 0) -> None:
+        """Draw `view`: changed cells only when rows and columns are the same."""
+        layout = table_layout(view, frame)
+        self.rows_by_key = {row.key: row for row in view.visible()}
+        old = self.layout_shown
+        self.layout_shown = layout
+        if (
+            old is not None
+            and old.columns == layout.columns
+            and ([k for k, _ in old.rows] == [k for k, _ in layout.rows])
+        ):
+            for (key, before), (_, after) in zip(old.rows, layout.rows, strict=True):
+                for column, was, now in zip(layout.columns, before, after, strict=True):
+                    if was != now:
+                        self.update_cell(key, column.key, now)
+            return
+        self._rebuild(layout)
+
+    def _rebuild(self, layout: Layout) -> None:
+        current, index = self.highlighted_key, self.cursor_row
+        scroll = (self.scroll_x, self.scroll_y)
+        self.rebuilds += 1
+        with self.app.batch_update():
+            self.clear(columns=True)
+            for column in layout.columns:
+                self.add_column(column.label, key=column.key, width=column.width)
+            for key, cells in layout.rows:
+                self.add_row(*cells, key=key)
+            keys = [key for key, _ in layout.rows]
+            if keys:
+                # The same experiment when it is still there, else its neighbour.
+                target = keys.index(current) if current in keys else min(index, len(keys) - 1)
+                self.move_cursor(row=target, scroll=False)
+            self.scroll_to(*scroll, animate=False, immediate=True)
+
+    def spin(self, frame: int) -> None:
+        """Advance the spinner of running rows: their status cells alone."""
+        for key, row in self.rows_by_key.items():
+            if row.status == "running":
+                self.update_cell(key, "status", status_cell(row, frame))
 
     @property
     def highlighted_key(self) -> str | None:

@@ -1,0 +1,136 @@
+"""The Plots tab: a grid of line charts that fits the panel, in pages, with a metric filter.
+
+The widget owns the page, the filter and the drawing worker; drawing (plotext, under its lock)
+happens in a thread, and a page drawn for an older request is dropped.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.containers import Vertical
+from textual.widgets import Static
+from textual.worker import get_current_worker
+
+from tui.app.charts import Chart, chart_matches, colour_for, grid_for, render_page
+from tui.app.messages import ChartsRendered
+from tui.backend.experiments import Experiment
+from tui.backend.history import LiveData
+from tui.backend.live import Series
+
+EMPTY = "Select experiments with space to chart them; the highlighted one shows meanwhile."
+_VALIDATION = ("eval", "val", "validation", "test")
+
+
+def chart_order(name: str) -> tuple[int, str, str]:
+    """Validation charts first, then training, then the rest, each by metric."""
+    prefix, _, leaf = name.rpartition("/")
+    if not prefix and leaf.startswith("val_"):
+        prefix, leaf = "val", leaf.removeprefix("val_")
+    group = 0 if prefix in _VALIDATION else (1 if prefix in ("", "train") else 2)
+    return group, leaf, prefix
+
+
+def charts_for(
+    experiments: Sequence[Experiment],
+    data: Mapping[str, LiveData],
+    colours: Mapping[str, int],
+) -> list[Chart]:
+    """One chart per metric that any charted experiment has, its curves in their colours."""
+    names = sorted({n for e in experiments for n in data.get(e.key, LiveData()).series},
+                   key=chart_order)  # fmt: skip
+    charts = []
+    for name in names:
+        curves: list[tuple[str, str, Series]] = []
+        for index, experiment in enumerate(experiments):
+            series = data.get(experiment.key, LiveData()).series.get(name)
+            if series is not None:
+                colour = colour_for(colours.get(experiment.key, index))
+                curves.append((experiment.label, colour, series))
+        charts.append(Chart(name, tuple(curves)))
+    return charts
+
+
+class ChartGrid(Vertical):
+    """A status line (page, filter) above the charts."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.page = 0
+        self.pattern = ""
+        self.charts: list[Chart] = []
+        self.generation = 0
+        self.drawn = 0
+        """Pages drawn so far (tests wait on it)."""
+        self.plain = ""
+        """What the charts say, without colours (tests and copy)."""
+
+    def compose(self) -> ComposeResult:
+        yield Static("", id="chart-status")
+        yield Static(EMPTY, id="chart-body")
+
+    def show(self, charts: list[Chart]) -> None:
+        """New data: draw the current page again."""
+        self.charts = charts
+        self.redraw()
+
+    def set_pattern(self, pattern: str) -> None:
+        """Show only the metrics that match (a glob, or a substring)."""
+        self.pattern = pattern
+        self.page = 0
+        self.redraw()
+
+    def turn(self, pages: int) -> None:
+        """Next (1) or previous (-1) page; stays within the pages there are."""
+        self.page += pages
+        self.redraw()
+
+    def redraw(self) -> None:
+        """Draw the current page in a worker, at the size the panel has now."""
+        self.generation += 1
+        size = self.size
+        width = size.width or 100
+        height = max(size.height - 1, 8)
+        self.render_charts(list(self.charts), self.pattern, self.page, width, height,
+                           self.generation)  # fmt: skip
+
+    @work(thread=True, exclusive=True, group="charts", exit_on_error=False,
+          description="draw charts")  # fmt: skip
+    def render_charts(
+        self, charts: list[Chart], pattern: str, page: int, width: int, height: int,
+        generation: int,
+    ) -> None:  # fmt: skip
+        """One page of the charts that match, drawn with plotext (under its lock)."""
+        shown = [c for c in charts if chart_matches(c.title, pattern)]
+        if not charts:
+            text, status = EMPTY, ""
+        elif not shown:
+            text, status = f"No metric matches {pattern!r} (m changes the filter).", ""
+        else:
+            grid = grid_for(len(shown), width, height)
+            pages = math.ceil(len(shown) / grid.per_page)
+            page = min(max(page, 0), pages - 1)
+            first = page * grid.per_page
+            text = render_page(shown[first : first + grid.per_page], grid)
+            status = f"{len(shown)} charts" + (f"  page {page + 1}/{pages}  [ ] or pgup/pgdn"
+                                              if pages > 1 else "")  # fmt: skip
+            if pattern:
+                status += f"  filter {pattern!r} (m to change)"
+        if not get_current_worker().is_cancelled:
+            self.post_message(ChartsRendered(generation, text, status, max(page, 0)))
+
+    def on_charts_rendered(self, message: ChartsRendered) -> None:
+        message.stop()
+        if message.generation != self.generation:
+            return
+        body = Text.from_ansi(message.text)
+        self.query_one("#chart-body", Static).update(body)
+        self.query_one("#chart-status", Static).update(Text(message.status, style="dim"))
+        self.plain = body.plain
+        self.page = message.page
+        self.drawn += 1
