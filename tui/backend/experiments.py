@@ -14,14 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from tui.backend.gitstore import GitStore
-from tui.backend.index import (
-    DEFAULT_PARAMS,
-    NOT_IN_CACHE,
-    ProjectIndex,
-    Values,
-    build_index,
-    read_values,
-)
+from tui.backend.index import DEFAULT_PARAMS, ProjectIndex, Values, build_index, read_values
 from tui.backend.queue import QueueEntry, read_queue
 from tui.backend.repo import DvcRepo
 from tui.backend.sources import CommitSource, WorkspaceSource
@@ -30,6 +23,9 @@ from tui.backend.valuecache import ValueCache
 Status = Literal["workspace", "queued", "running", "success", "failed"]
 Kind = Literal["workspace", "baseline", "experiment"]
 EXPS_PREFIX = "refs/exps/"
+# Versioned by how values are read: values stored by a reader with other rules (say, one that
+# found no metrics inside cached outputs) are not reused.
+VALUES_FILE = "values-2.json"
 
 
 @dataclass
@@ -81,7 +77,7 @@ class ExperimentIndex:
 
     def __init__(self, repo: DvcRepo) -> None:
         self.repo = repo
-        self._stored = ValueCache(repo.state_dir / "cache" / "values.json")
+        self._stored = ValueCache(repo.state_dir / "cache" / VALUES_FILE)
         self.git = GitStore(repo.root, self._stored.commits)
         self._indexes: dict[tuple[tuple[str, str | None], ...], ProjectIndex] = {}
 
@@ -103,7 +99,7 @@ class ExperimentIndex:
         source = CommitSource(self.git, rev, self.repo.dvc_dir)
         values = read_values(source, self._commit_index(source))
         # A commit's files never change; only an object missing from DVC's cache may arrive.
-        if NOT_IN_CACHE not in values.errors.values():
+        if not source.missed_cache:
             self._stored.put(rev, values)
         return values
 
