@@ -123,17 +123,23 @@ class ExperimentIndex:
         )
 
     def baselines(self, num: int = 1, all_commits: bool = False) -> list[str]:
-        """The baseline commits `dvc exp show -n num` / `-A` would show."""
+        """The baseline commits `dvc exp show -n num` / `-A` would show: `num` first parents
+        of HEAD (all of them when negative, none when 0, as dvc/scm.py `_get_n_commits`)."""
         head = self.git.head()
         if head is None:
             return []
         if all_commits:
             return self.git.all_commits()
-        return self.git.first_parents(head, max(num, 1))
+        return self.git.first_parents(head, num if num >= 0 else None)
 
     def list(self, num: int = 1, all_commits: bool = False) -> list[Experiment]:
-        """Workspace, then each baseline followed by its experiments (newest first)."""
+        """Workspace, then each baseline followed by its experiments (newest first).
+
+        Nothing at all, not even the workspace, before the first commit: as `dvc exp show`.
+        """
         self.git.refresh()
+        if self.git.head() is None:
+            return []
         workspace_values = self._workspace_values()
         rows = [
             Experiment(
@@ -167,12 +173,9 @@ class ExperimentIndex:
             for experiment in experiments:
                 if experiment.status == "success":
                     experiment.log = finished_logs.get((baseline, experiment.name))
-        branch_names = self.git.branches_at()
-        branch = self.git.branch()
+        names = self.git.names(baselines)
         for rev in baselines:
-            names = branch_names.get(rev, [])
-            name = branch if branch in names else (names[0] if names else None)
-            rows.append(self._row("baseline", rev, name, rev, "success"))
+            rows.append(self._row("baseline", rev, names[rev], rev, "success"))
             rows.extend(_in_dvc_order(by_baseline[rev]))
         self._stored.save()
         return rows
