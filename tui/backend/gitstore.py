@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
 CommitMeta = dict[str, tuple[float, list[str]]]
 """Commit id to (commit time, parent ids)."""
+_NAMING_REFS = ("refs/heads/", "refs/tags/")
 
 
 class RefFiles:
@@ -106,6 +107,7 @@ class GitStore:
         self._blobs_by_path: dict[tuple[str, str], str | None] = {}
         self._files_by_tree: dict[str, tuple[str, ...]] = {}
         self._refs: dict[str, str] | None = None
+        self._peeled: dict[str, str | None] = {}
 
     def refresh(self) -> None:
         """Forget the refs read so far: the next question reads them again."""
@@ -157,6 +159,11 @@ class GitStore:
             peeled = self._ref_files.peeled.get(sha)
             if peeled is not None:
                 return peeled
+        if sha not in self._peeled:
+            self._peeled[sha] = self._peel_object(sha)
+        return self._peeled[sha]
+
+    def _peel_object(self, sha: str) -> str | None:
         import pygit2
 
         try:
@@ -202,7 +209,8 @@ class GitStore:
             return names  # the common case: no tag needs peeling, so libgit2 stays unloaded
         tags: dict[str, str] = {}
         branches: dict[str, str] = {}
-        for ref, sha in sorted(self.refs().items()):
+        named = (item for item in self.refs().items() if item[0].startswith(_NAMING_REFS))
+        for ref, sha in sorted(named):
             if ref.startswith("refs/heads/"):
                 branches.setdefault(sha, ref.removeprefix("refs/heads/"))
             elif ref.startswith("refs/tags/"):
