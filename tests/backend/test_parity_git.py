@@ -265,20 +265,21 @@ def test_num_zero_negative_and_no_commits(tmp_path: Path) -> None:
 
 
 def test_paths_leaving_the_repository_are_errors(tmp_path: Path) -> None:
-    (tmp_path / "outside.json").write_text(json.dumps({"secret": SECRET}))
+    for name in ("outside.json", "outside-params.json"):
+        (tmp_path / name).write_text(json.dumps({"secret": SECRET}))
     root = make_repo(
         tmp_path / "climb",
         {
             "params.yaml": "lr: 1\n",
             "sub/dvc.yaml": "stages: {}\nmetrics:\n  - ../../outside.json\n",
-            "dvc.yaml": "metrics:\n  - ../outside.json\nparams:\n  - ../outside.json\n",
+            "dvc.yaml": "metrics:\n  - ../outside.json\nparams:\n  - ../outside-params.json\n",
         },
     )
     rows = assert_same_as_dvc(root)
     for row in rows.values():
-        assert row["errors"] == ["../outside.json"]
+        assert row["errors"] == ["../outside-params.json", "../outside.json"]
     ours = listing(root)
-    assert all(row.errors["../outside.json"] == OUTSIDE for row in ours)
+    assert all(set(row.errors.values()) == {OUTSIDE} for row in ours)
     assert str(SECRET) not in json.dumps([row.as_json() for row in ours])
 
 
