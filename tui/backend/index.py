@@ -107,9 +107,12 @@ def _stage_outs(index: ProjectIndex, dvcfile: str, name: str, wdir: str, stage: 
     for kind in ("outs", "metrics", "plots"):
         entries = stage.get(kind)
         for entry in entries if isinstance(entries, list) else []:
-            out = _out_path(entry)
-            if out is not None and out[1]:
-                index.outs.append(CachedOut(_join(wdir, out[0]), lockfile, name, wdir))
+            # One mapping may declare several outputs (`- a.json: {...}` `  b.json: {...}`).
+            singles = [{k: v} for k, v in entry.items()] if isinstance(entry, Mapping) else [entry]
+            for single in singles:
+                out = _out_path(single)
+                if out is not None and out[1]:
+                    index.outs.append(CachedOut(_join(wdir, out[0]), lockfile, name, wdir))
 
 
 def build_index(source: Source) -> ProjectIndex:
