@@ -1,4 +1,9 @@
-"""`dvc exp show --json` as the correctness oracle: flatten its output to compare with ours."""
+"""`dvc exp show --json` as the correctness oracle: flatten its output to compare with ours.
+
+Rows come in listing order (dicts keep it), so `list(rows)` compares the order too. With
+`errors=True` each row also holds the sorted paths of files that could not be read (params and
+metrics together, as our rows keep them); messages differ by design and are not compared.
+"""
 
 from __future__ import annotations
 
@@ -24,7 +29,13 @@ def _key(rev: str, status: str) -> str:
     return "workspace (running)" if rev == "workspace" and status == "running" else rev
 
 
-def dvc_rows(root: Path, *args: str) -> dict[str, dict[str, Any]]:
+def _error_files(data: dict[str, Any]) -> list[str]:
+    sections = (data.get("params") or {}, data.get("metrics") or {})
+    return sorted({file for section in sections for file, result in section.items()
+                   if "error" in result})  # fmt: skip
+
+
+def dvc_rows(root: Path, *args: str, errors: bool = False) -> dict[str, dict[str, Any]]:
     """rev to {name, baseline, params, metrics, status} from `dvc exp show --json`."""
     shown = json.loads(run(["dvc", "exp", "show", "--json", *args], root).stdout)
     rows: dict[str, dict[str, Any]] = {}
@@ -38,6 +49,8 @@ def dvc_rows(root: Path, *args: str) -> dict[str, dict[str, Any]]:
             "params": _files(data.get("params")),
             "metrics": _files(data.get("metrics")),
         }
+        if errors:
+            rows[_key(entry["rev"], status)]["errors"] = _error_files(data)
 
     for top in shown:
         if top["rev"] == "workspace":
@@ -53,7 +66,7 @@ def dvc_rows(root: Path, *args: str) -> dict[str, dict[str, Any]]:
     return rows
 
 
-def our_rows(rows: list[Experiment]) -> dict[str, dict[str, Any]]:
+def our_rows(rows: list[Experiment], errors: bool = False) -> dict[str, dict[str, Any]]:
     """The same shape from our listing."""
     return {
         _key(row.rev, row.status): {
@@ -62,6 +75,7 @@ def our_rows(rows: list[Experiment]) -> dict[str, dict[str, Any]]:
             "status": row.status,
             "params": row.params,
             "metrics": row.metrics,
+            **({"errors": sorted(row.errors)} if errors else {}),
         }
         for row in rows
     }

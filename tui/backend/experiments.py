@@ -14,14 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from tui.backend.gitstore import GitStore
-from tui.backend.index import (
-    DEFAULT_PARAMS,
-    NOT_IN_CACHE,
-    ProjectIndex,
-    Values,
-    build_index,
-    read_values,
-)
+from tui.backend.index import DEFAULT_PARAMS, ProjectIndex, Values, build_index, read_values
 from tui.backend.queue import QueueEntry, read_queue
 from tui.backend.repo import DvcRepo
 from tui.backend.sources import CommitSource, WorkspaceSource
@@ -30,6 +23,9 @@ from tui.backend.valuecache import ValueCache
 Status = Literal["workspace", "queued", "running", "success", "failed"]
 Kind = Literal["workspace", "baseline", "experiment"]
 EXPS_PREFIX = "refs/exps/"
+# Versioned by how values are read: values stored by a reader with other rules (say, one that
+# found no metrics inside cached outputs) are not reused.
+VALUES_FILE = "values-2.json"
 
 
 @dataclass
@@ -95,7 +91,7 @@ class ExperimentIndex:
 
     def __init__(self, repo: DvcRepo) -> None:
         self.repo = repo
-        self._stored = ValueCache(repo.state_dir / "cache" / "values.json")
+        self._stored = ValueCache(repo.state_dir / "cache" / VALUES_FILE)
         self.git = GitStore(repo.root, self._stored.commits)
         self._indexes: dict[tuple[tuple[str, str | None], ...], ProjectIndex] = {}
 
@@ -117,7 +113,7 @@ class ExperimentIndex:
         source = CommitSource(self.git, rev, self.repo.dvc_dir)
         values = read_values(source, self._commit_index(source))
         # A commit's files never change; only an object missing from DVC's cache may arrive.
-        if NOT_IN_CACHE not in values.errors.values():
+        if not source.missed_cache:
             self._stored.put(rev, values)
         return values
 
@@ -141,13 +137,14 @@ class ExperimentIndex:
         )
 
     def baselines(self, num: int = 1, all_commits: bool = False) -> list[str]:
-        """The baseline commits `dvc exp show -n num` / `-A` would show."""
+        """The baseline commits `dvc exp show -n num` / `-A` would show: `num` first parents
+        of HEAD (all of them when negative, none when 0, as dvc/scm.py `_get_n_commits`)."""
         head = self.git.head()
         if head is None:
             return []
         if all_commits:
             return self.git.all_commits()
-        return self.git.first_parents(head, max(num, 1))
+        return self.git.first_parents(head, num if num >= 0 else None)
 
     def with_experiments(self) -> list[Experiment]:
         """Every baseline that has experiments (committed or in the queue), each followed by
@@ -181,19 +178,21 @@ class ExperimentIndex:
             for experiment in experiments:
                 if experiment.status == "success":
                     experiment.log = finished_logs.get((baseline, experiment.name))
-        branch_names = self.git.branches_at()
-        branch = self.git.branch()
+        names = self.git.names(baselines)
         for rev in baselines:
-            names = branch_names.get(rev, [])
-            name = branch if branch in names else (names[0] if names else None)
-            rows.append(self._row("baseline", rev, name, rev, "success"))
+            rows.append(self._row("baseline", rev, names[rev], rev, "success"))
             rows.extend(_in_dvc_order(by_baseline[rev]))
         self._stored.save()
         return rows
 
     def list(self, num: int = 1, all_commits: bool = False) -> list[Experiment]:
-        """Workspace, then each baseline followed by its experiments (newest first)."""
+        """Workspace, then each baseline followed by its experiments (newest first).
+
+        Nothing at all, not even the workspace, before the first commit: as `dvc exp show`.
+        """
         self.git.refresh()
+        if self.git.head() is None:
+            return []
         workspace_values = self._workspace_values()
         rows = [
             Experiment(

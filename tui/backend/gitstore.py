@@ -8,12 +8,17 @@ what is new.
 
 Refs are plain files (loose refs and `packed-refs`) and are read as such: a listing whose
 commits are all cached then never loads libgit2, which alone costs 50 ms at start-up.
+
+Which commits `dvc exp show` lists, and by what name, follows DVC (dvc/scm.py `iter_revs`,
+scmrepo's `list_all_commits`, dvc/repo/experiments/utils.py `describe`); see `all_commits`
+and `names`.
 """
 
 from __future__ import annotations
 
+import heapq
 import os
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -25,6 +30,7 @@ if TYPE_CHECKING:
 
 CommitMeta = dict[str, tuple[float, list[str]]]
 """Commit id to (commit time, parent ids)."""
+_NAMING_REFS = ("refs/heads/", "refs/tags/")
 
 
 class RefFiles:
@@ -32,17 +38,29 @@ class RefFiles:
 
     def __init__(self, git_dir: Path) -> None:
         self.git_dir = git_dir
+        self.peeled: dict[str, str] = {}
+        """Annotated tag object to the commit it tags, as `packed-refs` records them."""
 
-    def all(self) -> dict[str, str]:
-        """Every ref to the object it names (loose refs win over packed ones)."""
+    def _packed(self) -> dict[str, str]:
         refs: dict[str, str] = {}
         try:
-            for line in (self.git_dir / "packed-refs").read_text().splitlines():
-                if line and line[0] not in "#^":
-                    sha, _, name = line.partition(" ")
-                    refs[name] = sha
+            lines = (self.git_dir / "packed-refs").read_text().splitlines()
         except OSError:
-            pass
+            return refs
+        name = None
+        for line in lines:
+            if line.startswith("^") and name is not None:
+                self.peeled[refs[name]] = line[1:].strip()
+            elif line and line[0] != "#":
+                sha, _, name = line.partition(" ")
+                refs[name] = sha
+        return refs
+
+    def all(self) -> dict[str, str]:
+        """Every ref to the object it names (loose refs win over packed ones; symbolic refs
+        resolved)."""
+        refs = self._packed()
+        symbolic: dict[str, str] = {}
         # os.walk and plain open: a thousand experiment refs are a thousand small files.
         git_dir = str(self.git_dir)
         for folder, _dirs, files in os.walk(os.path.join(git_dir, "refs")):  # noqa: PTH118
@@ -55,6 +73,12 @@ class RefFiles:
                     continue
                 if len(text) == 40:
                     refs[f"{prefix}/{name}"] = text
+                elif text.startswith("ref: "):
+                    symbolic[f"{prefix}/{name}"] = text[5:]
+        for name, target in symbolic.items():
+            # e.g. refs/remotes/origin/HEAD; a chain of symbolic refs is left out.
+            if target in refs:
+                refs[name] = refs[target]
         return refs
 
     def head(self, refs: dict[str, str]) -> tuple[str | None, str | None]:
@@ -83,6 +107,7 @@ class GitStore:
         self._blobs_by_path: dict[tuple[str, str], str | None] = {}
         self._files_by_tree: dict[str, tuple[str, ...]] = {}
         self._refs: dict[str, str] | None = None
+        self._peeled: dict[str, str | None] = {}
 
     def refresh(self) -> None:
         """Forget the refs read so far: the next question reads them again."""
@@ -106,20 +131,46 @@ class GitStore:
                 raise BackendError(f"{self.root} is not a git repository ({error})") from None
         return self._repo
 
-    def ref_targets(self, prefix: str) -> dict[str, str]:
-        """Ref name to commit id, for every ref under `prefix` (e.g. `refs/exps/`)."""
+    def refs(self) -> dict[str, str]:
+        """Every ref to the object it names: a commit, or an annotated tag (see `peel`)."""
         if self._ref_files is not None:
-            return {n: sha for n, sha in self._ref_snapshot().items() if n.startswith(prefix)}
-        import pygit2
+            return self._ref_snapshot()
+        if self._refs is None:
+            import pygit2
 
-        targets = {}
-        for ref in self.repo.references.iterator():
-            if ref.name.startswith(prefix):
+            self._refs = {}
+            for ref in self.repo.references.iterator():
                 try:
-                    targets[ref.name] = str(ref.resolve().target)
+                    self._refs[ref.name] = str(ref.resolve().target)
                 except (pygit2.GitError, KeyError):
                     continue
-        return targets
+        return self._refs
+
+    def ref_targets(self, prefix: str) -> dict[str, str]:
+        """Ref name to the object it names, for every ref under `prefix` (e.g. `refs/exps/`)."""
+        return {name: sha for name, sha in self.refs().items() if name.startswith(prefix)}
+
+    def peel(self, sha: str) -> str | None:
+        """The commit a ref's object leads to (itself, or what an annotated tag tags)."""
+        if sha in self.commit_meta:
+            return sha
+        if self._ref_files is not None:
+            self._ref_snapshot()
+            peeled = self._ref_files.peeled.get(sha)
+            if peeled is not None:
+                return peeled
+        if sha not in self._peeled:
+            self._peeled[sha] = self._peel_object(sha)
+        return self._peeled[sha]
+
+    def _peel_object(self, sha: str) -> str | None:
+        import pygit2
+
+        try:
+            commit = self.repo[sha].peel(pygit2.Commit)
+        except (KeyError, ValueError, pygit2.GitError):
+            return None  # a tag of a tree or blob, or a dangling ref
+        return str(commit.id)
 
     def head(self) -> str | None:
         """The commit HEAD points at, or None in a repository with no commit."""
@@ -140,24 +191,43 @@ class GitStore:
             return None
         return str(self.repo.head.shorthand)
 
-    def branches_at(self) -> dict[str, list[str]]:
-        """Commit id to the local branch names pointing at it."""
-        names: dict[str, list[str]] = {}
-        if self._ref_files is not None:
-            for ref, sha in sorted(self._ref_snapshot().items()):
-                if ref.startswith("refs/heads/"):
-                    names.setdefault(sha, []).append(ref.removeprefix("refs/heads/"))
-            return names
-        for name in self.repo.branches.local:
-            branch = self.repo.branches.local[name]
-            names.setdefault(str(branch.target), []).append(name)
+    def names(self, revs: Iterable[str]) -> dict[str, str | None]:
+        """What `dvc exp show` calls each commit (its `describe`): the current branch where
+        HEAD is on it, else a tag, else a local branch, else nothing. Short names (`v1.0`,
+        `main`); remote-tracking branches never name a commit.
+
+        Where several tags (or branches) qualify, DVC takes whichever its unordered ref set
+        yields first, which varies between runs; here it is the first by name.
+        """
+        head, branch = self.head(), self.branch()
+        names: dict[str, str | None] = dict.fromkeys(revs)
+        unnamed = set(names)
+        if branch is not None and head in unnamed:
+            names[head] = branch
+            unnamed.discard(head)
+        if not unnamed:
+            return names  # the common case: no tag needs peeling, so libgit2 stays unloaded
+        tags: dict[str, str] = {}
+        branches: dict[str, str] = {}
+        named = (item for item in self.refs().items() if item[0].startswith(_NAMING_REFS))
+        for ref, sha in sorted(named):
+            if ref.startswith("refs/heads/"):
+                branches.setdefault(sha, ref.removeprefix("refs/heads/"))
+            elif ref.startswith("refs/tags/"):
+                # A lightweight tag of a wanted commit needs no peeling; any other might be
+                # an annotated tag of one.
+                commit = sha if sha in unnamed else self.peel(sha)
+                if commit is not None:
+                    tags.setdefault(commit, ref.removeprefix("refs/tags/"))
+        for rev in unnamed:
+            names[rev] = tags.get(rev) or branches.get(rev)
         return names
 
-    def first_parents(self, rev: str, count: int) -> list[str]:
-        """`rev` and its first-parent ancestors: `count` commits at most."""
+    def first_parents(self, rev: str, count: int | None) -> list[str]:
+        """`rev` and its first-parent ancestors: `count` commits at most (None: all)."""
         revs: list[str] = []
         current: str | None = rev
-        while current is not None and len(revs) < count:
+        while current is not None and (count is None or len(revs) < count):
             meta = self._meta(current)
             if meta is None:
                 break
@@ -176,21 +246,36 @@ class GitStore:
         return meta
 
     def all_commits(self) -> list[str]:
-        """Every commit reachable from a branch or tag (not from experiment refs)."""
-        import pygit2
+        """Every commit reachable from HEAD, a local or remote-tracking branch, or a tag (not
+        from experiment refs), in the order `dvc exp show -A` lists them."""
+        starts = {self.head()}
+        for ref, sha in self.refs().items():
+            if ref.startswith(("refs/heads/", "refs/remotes/", "refs/tags/")):
+                starts.add(self.peel(sha))
+        return self._date_order(sha for sha in starts if sha is not None)
 
-        walker = self.repo.walk(None, pygit2.enums.SortMode.TIME)
-        for ref in self.repo.references.iterator():
-            if ref.name.startswith(("refs/heads/", "refs/tags/")) or ref.name == "HEAD":
-                try:
-                    target = ref.peel(pygit2.Commit).id
-                except (pygit2.GitError, ValueError, KeyError):
-                    continue
-                walker.push(target)
-        head = self.head()
-        if head is not None:
-            walker.push(pygit2.Oid(hex=head))
-        return [str(commit.id) for commit in walker]
+    def _date_order(self, starts: Iterable[str]) -> list[str]:
+        # DVC lists them through dulwich's date-ordered walker (scmrepo's dulwich
+        # `list_all_commits`): a priority queue of the commits whose children were listed,
+        # newest commit time first and, between equal times, the lower id first.
+        queue: list[tuple[float, str]] = []
+        queued: set[str] = set()
+
+        def push(sha: str) -> None:
+            meta = self._meta(sha)
+            if meta is not None and sha not in queued:
+                queued.add(sha)
+                heapq.heappush(queue, (-meta[0], sha))
+
+        for sha in starts:
+            push(sha)
+        order: list[str] = []
+        while queue:
+            _, sha = heapq.heappop(queue)
+            order.append(sha)
+            for parent in self.commit_meta[sha][1]:
+                push(parent)
+        return order
 
     def commit(self, rev: str) -> pygit2.Commit | None:
         """The commit with this id, or None."""

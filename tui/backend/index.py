@@ -5,7 +5,8 @@ by stage `params:` (a bare key means `params.yaml` beside the dvc.yaml; listing 
 tracks only those keys, naming the file alone tracks all of it), by top-level `params:`, and
 `params.yaml` at the root whenever it exists. Metrics files are stage outputs under `metrics:`
 and top-level `metrics:` entries; folders stand for the files inside them. A metrics output
-with `cache: true` is not in git: its content is found in DVC's cache through `dvc.lock`.
+and top-level entries inside a cached output are not in git: their content is found in DVC's
+cache through `dvc.lock` (see outs.py).
 
 A Source hides whether files come from a commit or from the working tree.
 """
@@ -15,14 +16,20 @@ from __future__ import annotations
 import posixpath
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Protocol
 
 from tui.backend.formats import UnreadableFile, flatten, parse_file, parse_yaml
+from tui.backend.outs import (
+    MISSING,
+    NOT_IN_CACHE,
+    OUTSIDE,
+    CachedOut,
+    CachedReader,
+    OutError,
+    inside_repo,
+)
 
 DEFAULT_PARAMS = "params.yaml"
-MISSING = "missing"
-NOT_IN_CACHE = "not in the local DVC cache (dvc pull may bring it)"
 DVCFILE = "dvc.yaml"
 LOCKFILE = "dvc.lock"
 
@@ -45,11 +52,9 @@ class Source(Protocol):
 
 @dataclass(frozen=True)
 class MetricsFile:
-    """A metrics file and, when DVC caches it, where to look its hash up."""
+    """A metrics file (or folder of them)."""
 
     path: str
-    lockfile: str | None = None
-    stage: str | None = None
 
 
 @dataclass
@@ -59,6 +64,8 @@ class ProjectIndex:
     params: dict[str, list[str]] = field(default_factory=dict)
     """File to tracked keys; an empty list tracks the whole file."""
     metrics: list[MetricsFile] = field(default_factory=list)
+    outs: list[CachedOut] = field(default_factory=list)
+    """Stage outputs DVC caches: where metrics missing from git or disk are found."""
 
 
 def _join(folder: str, path: str) -> str:
@@ -95,6 +102,19 @@ def _out_path(entry: Any) -> tuple[str, bool] | None:
     return None
 
 
+def _stage_outs(index: ProjectIndex, dvcfile: str, name: str, wdir: str, stage: Any) -> None:
+    lockfile = _join(posixpath.dirname(dvcfile), LOCKFILE)
+    for kind in ("outs", "metrics", "plots"):
+        entries = stage.get(kind)
+        for entry in entries if isinstance(entries, list) else []:
+            # One mapping may declare several outputs (`- a.json: {...}` `  b.json: {...}`).
+            singles = [{k: v} for k, v in entry.items()] if isinstance(entry, Mapping) else [entry]
+            for single in singles:
+                out = _out_path(single)
+                if out is not None and out[1]:
+                    index.outs.append(CachedOut(_join(wdir, out[0]), lockfile, name, wdir))
+
+
 def build_index(source: Source) -> ProjectIndex:
     """Read every dvc.yaml of `source` and collect its params and metrics files."""
     index = ProjectIndex()
@@ -114,13 +134,12 @@ def build_index(source: Source) -> ProjectIndex:
                 continue
             wdir = _join(folder, str(stage.get("wdir", ".")))
             _stage_params(index.params, wdir, stage.get("params"))
+            _stage_outs(index, dvcfile, str(stage_name), wdir, stage)
             for entry in stage.get("metrics") or []:
                 out = _out_path(entry)
-                if out is None:
-                    continue
-                path = _join(wdir, out[0])
-                lock = _join(folder, LOCKFILE) if out[1] else None
-                metrics[path] = MetricsFile(path, lock, str(stage_name) if out[1] else None)
+                if out is not None:
+                    path = _join(wdir, out[0])
+                    metrics[path] = MetricsFile(path)
         for file in parsed.get("params") or []:
             if isinstance(file, str):
                 _track(index.params, _join(folder, file), None)
@@ -182,27 +201,26 @@ def _expand(source: Source, path: str) -> list[str]:
     return sorted(source.files_under(path))
 
 
-def _lock_hash(source: Source, metrics_file: MetricsFile) -> str | None:
-    if metrics_file.lockfile is None:
-        return None
-    data = source.read(metrics_file.lockfile)
-    try:
-        lock = parse_yaml(data) if data is not None else None
-    except UnreadableFile:
-        return None
-    stage = (lock or {}).get("stages", {}).get(metrics_file.stage, {})
-    folder = posixpath.dirname(metrics_file.lockfile)
-    for out in stage.get("outs") or []:
-        if _join(folder, str(out.get("path", ""))) == metrics_file.path:
-            value = out.get("md5") or out.get("hash")
-            return str(value) if value else None
-    return None
+def _metrics_files(
+    source: Source, cached: CachedReader, path: str
+) -> list[tuple[str, bytes | None]]:
+    """The files a metrics entry stands for, from git or disk, else from DVC's cache."""
+    paths = _expand(source, path)
+    if paths:
+        return [(file, source.read(file) or b"") for file in paths]
+    found = cached.read(path)
+    if found is None:
+        raise OutError(MISSING)
+    return found
 
 
 def read_values(source: Source, index: ProjectIndex) -> Values:
     """The params and metrics of `source`, flattened, with an error per unreadable file."""
     values = Values()
     for file, keys in index.params.items():
+        if not inside_repo(file):
+            values.errors[file] = OUTSIDE
+            continue
         for path in _expand(source, file):
             data = source.read(path)
             if data is None:
@@ -214,18 +232,20 @@ def read_values(source: Source, index: ProjectIndex) -> Values:
                 values.errors[path] = str(error)
                 continue
             values.params[path] = dict(flatten(config)) if isinstance(config, Mapping) else {}
+    cached = CachedReader(source, index.outs)
     for metrics_file in index.metrics:
-        paths = _expand(source, metrics_file.path)
-        if not paths:
-            md5 = _lock_hash(source, metrics_file)
-            data = source.cached(md5) if md5 else None
-            if data is None:
-                values.errors[metrics_file.path] = NOT_IN_CACHE if md5 else MISSING
-                continue
-            blobs = [(metrics_file.path, data)]
-        else:
-            blobs = [(path, source.read(path) or b"") for path in paths]
+        if not inside_repo(metrics_file.path):
+            values.errors[metrics_file.path] = OUTSIDE
+            continue
+        try:
+            blobs = _metrics_files(source, cached, metrics_file.path)
+        except OutError as error:
+            values.errors[metrics_file.path] = str(error)
+            continue
         for path, data in blobs:
+            if data is None:
+                values.errors[path] = NOT_IN_CACHE
+                continue
             try:
                 extracted = _metric_values(parse_file(path, data))
             except UnreadableFile as error:
@@ -234,16 +254,3 @@ def read_values(source: Source, index: ProjectIndex) -> Values:
             if isinstance(extracted, Mapping):
                 values.metrics[path] = dict(flatten(extracted))
     return values
-
-
-def dvc_cache_object(dvc_dir: Path, md5: str) -> bytes | None:
-    """An object of DVC 3's local cache (`.dvc/cache/files/md5/ab/cdef...`), or DVC 2's."""
-    for candidate in (
-        dvc_dir / "cache" / "files" / "md5" / md5[:2] / md5[2:],
-        dvc_dir / "cache" / md5[:2] / md5[2:],
-    ):
-        try:
-            return candidate.read_bytes()
-        except OSError:
-            continue
-    return None

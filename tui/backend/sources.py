@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import os
+import posixpath
 from pathlib import Path
 
 from tui.backend.gitstore import GitStore
-from tui.backend.index import DVCFILE, dvc_cache_object
+from tui.backend.index import DVCFILE
+from tui.backend.outs import cache_object, inside_repo
 
 # Folders that never hold a dvc.yaml worth reading, and may be huge.
 _SKIP_DIRS = frozenset({".git", ".dvc", ".venv", "venv", "node_modules", "__pycache__"})
@@ -17,6 +19,9 @@ class CommitSource:
 
     def __init__(self, git: GitStore, rev: str, dvc_dir: Path) -> None:
         self.git, self.rev, self.dvc_dir = git, rev, dvc_dir
+        self.missed_cache = False
+        """Whether something was looked for in DVC's cache and not found: what was read then
+        is not final, since `dvc pull` or a run may bring the object later."""
 
     def read(self, path: str) -> bytes | None:
         """A file's bytes at this commit."""
@@ -33,7 +38,10 @@ class CommitSource:
 
     def cached(self, md5: str) -> bytes | None:
         """An object of the local DVC cache."""
-        return dvc_cache_object(self.dvc_dir, md5)
+        data = cache_object(self.dvc_dir, md5)
+        if data is None:
+            self.missed_cache = True
+        return data
 
 
 class WorkspaceSource:
@@ -45,6 +53,8 @@ class WorkspaceSource:
 
     def read(self, path: str) -> bytes | None:
         """A file's bytes now."""
+        if not _inside(path):
+            return None
         try:
             return (self.root / path).read_bytes()
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
@@ -53,7 +63,7 @@ class WorkspaceSource:
     def files_under(self, folder: str) -> list[str]:
         """Files on disk inside `folder`."""
         base = self.root / folder
-        if not base.is_dir():
+        if not _inside(folder) or not base.is_dir():
             return []
         return [
             str(path.relative_to(self.root).as_posix())
@@ -74,4 +84,9 @@ class WorkspaceSource:
 
     def cached(self, md5: str) -> bytes | None:
         """An object of the local DVC cache."""
-        return dvc_cache_object(self.dvc_dir, md5)
+        return cache_object(self.dvc_dir, md5)
+
+
+def _inside(path: str) -> bool:
+    # Paths come from dvc.yaml: one that climbs out of the root must not reach the disk.
+    return inside_repo(posixpath.normpath(path))
