@@ -6,6 +6,8 @@ tracks only those keys, naming the file alone tracks all of it), by top-level `p
 `params.yaml` at the root whenever it exists. Metrics files are stage outputs under `metrics:`
 and top-level `metrics:` entries; folders stand for the files inside them. A metrics output
 with `cache: true` is not in git: its content is found in DVC's cache through `dvc.lock`.
+Each dvc.yaml is read as DVC reads it, templating included (see pipeline.py); values that a
+stage interpolates from a vars file that is not a params file show as params of that file.
 
 A Source hides whether files come from a commit or from the working tree.
 """
@@ -18,13 +20,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from tui.backend.formats import UnreadableFile, flatten, parse_file, parse_yaml
+from tui.backend.formats import UnreadableFile, flatten, jsonable, parse_file, parse_yaml
+from tui.backend.pipeline import DEFAULT_PARAMS, DVCFILE, LOCKFILE, load_pipeline
 
-DEFAULT_PARAMS = "params.yaml"
 MISSING = "missing"
 NOT_IN_CACHE = "not in the local DVC cache (dvc pull may bring it)"
-DVCFILE = "dvc.yaml"
-LOCKFILE = "dvc.lock"
+__all__ = ["DEFAULT_PARAMS", "DVCFILE", "LOCKFILE"]
 
 
 class Source(Protocol):
@@ -59,6 +60,12 @@ class ProjectIndex:
     params: dict[str, list[str]] = field(default_factory=dict)
     """File to tracked keys; an empty list tracks the whole file."""
     metrics: list[MetricsFile] = field(default_factory=list)
+    tracked_vars: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Vars file to the values stages interpolate from it."""
+    inputs: set[str] = field(default_factory=set)
+    """Every path whose content this index depends on."""
+    error: str | None = None
+    """Why DVC cannot read this revision's pipelines: it then shows nothing else."""
 
 
 def _join(folder: str, path: str) -> str:
@@ -95,39 +102,51 @@ def _out_path(entry: Any) -> tuple[str, bool] | None:
     return None
 
 
+def _single_outs(entries: Any) -> list[Any]:
+    # DVC allows several outputs in one mapping (`- a.json: {...}` then `  b.json: {...}`).
+    singles: list[Any] = []
+    for entry in entries or []:
+        if isinstance(entry, Mapping):
+            singles.extend({path: options} for path, options in entry.items())
+        else:
+            singles.append(entry)
+    return singles
+
+
 def build_index(source: Source) -> ProjectIndex:
     """Read every dvc.yaml of `source` and collect its params and metrics files."""
     index = ProjectIndex()
     metrics: dict[str, MetricsFile] = {}
     for dvcfile in source.dvcfiles():
         folder = posixpath.dirname(dvcfile)
-        data = source.read(dvcfile)
-        try:
-            parsed = parse_yaml(data) if data is not None else None
-        except UnreadableFile:
-            continue
-        if not isinstance(parsed, Mapping):
-            continue
-        stages = parsed.get("stages") or {}
-        for stage_name, stage in stages.items() if isinstance(stages, Mapping) else []:
+        pipeline = load_pipeline(source, dvcfile)
+        index.inputs |= pipeline.inputs
+        if pipeline.error is not None:
+            # DVC stops at the first dvc.yaml it cannot read, and the revision shows only that.
+            index.error = pipeline.error
+            return index
+        for stage_name, stage in pipeline.stages.items():
             if not isinstance(stage, Mapping):
                 continue
-            wdir = _join(folder, str(stage.get("wdir", ".")))
+            wdir = _join(folder, str(stage.get("wdir") or "."))
             _stage_params(index.params, wdir, stage.get("params"))
-            for entry in stage.get("metrics") or []:
+            for entry in _single_outs(stage.get("metrics")):
                 out = _out_path(entry)
                 if out is None:
                     continue
                 path = _join(wdir, out[0])
                 lock = _join(folder, LOCKFILE) if out[1] else None
                 metrics[path] = MetricsFile(path, lock, str(stage_name) if out[1] else None)
-        for file in parsed.get("params") or []:
+        for file in pipeline.params:
             if isinstance(file, str):
                 _track(index.params, _join(folder, file), None)
-        for entry in parsed.get("metrics") or []:
+        for entry in pipeline.metrics:
             if isinstance(entry, str):
                 path = _join(folder, entry)
                 metrics.setdefault(path, MetricsFile(path))
+        for file, tracked in pipeline.tracked_vars.items():
+            index.tracked_vars.setdefault(file, {}).update(tracked)
+    index.inputs.add(DEFAULT_PARAMS)
     if source.read(DEFAULT_PARAMS) is not None:
         _track(index.params, DEFAULT_PARAMS, None)
     index.metrics = list(metrics.values())
@@ -174,6 +193,9 @@ class Values:
     params: dict[str, dict[str, Any]] = field(default_factory=dict)
     metrics: dict[str, dict[str, Any]] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
+    """File to why it could not be read, as DVC's per-file `error`."""
+    error: str | None = None
+    """Why DVC cannot read the revision at all (its pipelines): then nothing else is shown."""
 
 
 def _expand(source: Source, path: str) -> list[str]:
@@ -201,6 +223,8 @@ def _lock_hash(source: Source, metrics_file: MetricsFile) -> str | None:
 
 def read_values(source: Source, index: ProjectIndex) -> Values:
     """The params and metrics of `source`, flattened, with an error per unreadable file."""
+    if index.error is not None:
+        return Values(error=index.error)
     values = Values()
     for file, keys in index.params.items():
         for path in _expand(source, file):
@@ -213,7 +237,11 @@ def read_values(source: Source, index: ProjectIndex) -> Values:
             except UnreadableFile as error:
                 values.errors[path] = str(error)
                 continue
-            values.params[path] = dict(flatten(config)) if isinstance(config, Mapping) else {}
+            values.params[path] = {key: jsonable(value) for key, value in flatten(config)}
+    for file, tracked in index.tracked_vars.items():
+        # As DVC's _collect_vars: only for files not read as params already.
+        if file not in values.params and file not in values.errors:
+            values.params[file] = {key: jsonable(value) for key, value in flatten(tracked)}
     for metrics_file in index.metrics:
         paths = _expand(source, metrics_file.path)
         if not paths:
@@ -231,8 +259,8 @@ def read_values(source: Source, index: ProjectIndex) -> Values:
             except UnreadableFile as error:
                 values.errors[path] = str(error)
                 continue
-            if isinstance(extracted, Mapping):
-                values.metrics[path] = dict(flatten(extracted))
+            # As DVC's _read_metric: nothing numeric is an empty mapping, a bare number stays.
+            values.metrics[path] = dict(flatten(extracted or {}))
     return values
 
 
