@@ -112,7 +112,7 @@ class ExperimentIndex:
         if stored is not None:
             return stored
         source = CommitSource(self.git, rev, self.repo.dvc_dir)
-        values = read_values(source, self._commit_index(source))
+        values = read_values(source, self._commit_index(source), commit=True)
         # A commit's files never change; only an object missing from DVC's cache may arrive.
         if NOT_IN_CACHE not in values.errors.values():
             self._stored.put(rev, values)

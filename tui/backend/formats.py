@@ -174,6 +174,18 @@ def jsonable(value: Any) -> Any:
     return value
 
 
+def unencodable(value: Any) -> str | None:
+    """The type of a value DVC's experiment cache cannot store (its JSON encoder knows
+    datetime, but not date, time or set), or None when it can."""
+    if isinstance(value, Mapping):
+        value = list(value.values())
+    if isinstance(value, list | tuple):
+        return next((name for item in value if (name := unencodable(item))), None)
+    if value is None or isinstance(value, str | int | float | datetime.datetime):
+        return None
+    return type(value).__name__
+
+
 def flatten(data: Any, prefix: str = "") -> Iterator[tuple[str, Any]]:
     """Dotted keys and leaf values of nested mappings; lists are leaves, as DVC shows them."""
     if isinstance(data, Mapping) and (data or not prefix):

@@ -20,7 +20,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
-from tui.backend.formats import UnreadableFile, flatten, jsonable, parse_file, parse_yaml
+from tui.backend.formats import (
+    UnreadableFile,
+    flatten,
+    jsonable,
+    parse_file,
+    parse_yaml,
+    unencodable,
+)
 from tui.backend.pipeline import DEFAULT_PARAMS, DVCFILE, LOCKFILE, load_pipeline
 
 MISSING = "missing"
@@ -221,11 +228,16 @@ def _lock_hash(source: Source, metrics_file: MetricsFile) -> str | None:
     return None
 
 
-def read_values(source: Source, index: ProjectIndex) -> Values:
-    """The params and metrics of `source`, flattened, with an error per unreadable file."""
+def read_values(source: Source, index: ProjectIndex, commit: bool = False) -> Values:
+    """The params and metrics of `source`, flattened, with an error per unreadable file.
+
+    `commit`: `source` is a commit, which `dvc exp show` stores in its cache as JSON first: a
+    date among its params fails that, and with it the row (unless a file failed already).
+    """
     if index.error is not None:
         return Values(error=index.error)
     values = Values()
+    refused: str | None = None
     for file, keys in index.params.items():
         for path in _expand(source, file):
             data = source.read(path)
@@ -237,6 +249,7 @@ def read_values(source: Source, index: ProjectIndex) -> Values:
             except UnreadableFile as error:
                 values.errors[path] = str(error)
                 continue
+            refused = refused or unencodable(config)
             values.params[path] = {key: jsonable(value) for key, value in flatten(config)}
     for file, tracked in index.tracked_vars.items():
         # As DVC's _collect_vars: only for files not read as params already.
@@ -261,6 +274,8 @@ def read_values(source: Source, index: ProjectIndex) -> Values:
                 continue
             # As DVC's _read_metric: nothing numeric is an empty mapping, a bare number stays.
             values.metrics[path] = dict(flatten(extracted or {}))
+    if commit and refused and not values.errors:
+        return Values(error=f"TypeError: Object of type {refused} is not JSON serializable")
     return values
 
 
