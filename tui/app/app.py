@@ -43,7 +43,7 @@ from tui.backend.follow import total_steps
 from tui.backend.history import LiveData, LiveReader
 from tui.backend.service import Backend
 from tui.backend.watch import Watcher
-from tui.display import columns
+from tui.display import columns, error_summary
 
 TICK_S = 0.1
 
@@ -123,6 +123,7 @@ class CatdogApp(App[None]):
     def compose(self) -> ComposeResult:
         yield Static("", id="where")
         yield ExperimentsTable(id="experiments")
+        yield Static("", id="row-errors")
         yield Input(
             placeholder="filter: words, or eval.accuracy>0.9 (enter to apply, escape to clear)",
             id="filter",
@@ -153,6 +154,7 @@ class CatdogApp(App[None]):
 
     def on_mount(self) -> None:
         self.main.query_one("#filter", Input).display = False
+        self.main.query_one("#row-errors", Static).display = False
         self.table.focus()
         self.set_interval(TICK_S, self._tick)
         self.watch_files()
@@ -302,6 +304,7 @@ class CatdogApp(App[None]):
         self._charts_due = True
         self._log_path = None
         self._show_diff()
+        self._show_row_errors()
 
     @_while_shown
     def _tick(self) -> None:
@@ -352,6 +355,15 @@ class CatdogApp(App[None]):
         self.table.show(
             shown, metric_keys, param_keys, self.colour_slots, self.starred, self._progress()
         )
+        self._show_row_errors()
+
+    def _show_row_errors(self) -> None:
+        """What DVC cannot read in the highlighted row, under the table; hidden when nothing."""
+        row = self.table.highlighted
+        text = error_summary(row) if row is not None else ""
+        line = self.main.query_one("#row-errors", Static)
+        line.update(Text(text))  # plain: messages hold brackets that are not markup
+        line.display = bool(text)
 
     def _show_confusion(self) -> None:
         charted = self._charted()[:2]

@@ -10,7 +10,7 @@ from textual.widgets import DataTable
 
 from tui.app.charts import colour_for
 from tui.backend.experiments import Experiment
-from tui.display import cell, flat_values
+from tui.display import ERROR_MARK, cells, column_files, marked_errors
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 STATUS_STYLE = {
@@ -62,10 +62,10 @@ class ExperimentsTable(DataTable[Any]):
         for key in param_keys:
             self.add_column(Text(key, style="bold blue"), key=key)
         self.rows_by_key = {}
+        files = column_files(rows)
         for row in rows:
             key = row_key(row)
             self.rows_by_key[key] = row
-            values = flat_values(row)
             marks = Text()
             if key in selected:
                 marks.append("●", style=colour_for(selected[key]))
@@ -76,6 +76,8 @@ class ExperimentsTable(DataTable[Any]):
             label = Text(name) if name else Text(f"├─ {row.label}")
             if row.kind == "baseline":
                 label.stylize("bold")
+            if row.error is not None or marked_errors(row):
+                label.append(f" {ERROR_MARK}", style="bold red")
             status: str = row.status
             if status == "running":
                 status = f"{SPINNER[self.frame % len(SPINNER)]} running {progress.get(key, '')}"
@@ -85,8 +87,7 @@ class ExperimentsTable(DataTable[Any]):
                 row.rev[:7] if row.rev != "workspace" else "-",
                 Text(status.strip(), style=STATUS_STYLE.get(row.status, "")),
                 row.created.strftime("%b %d %H:%M") if row.created else "-",
-                *(cell(values.get(k)) for k in metric_keys),
-                *(cell(values.get(k)) for k in param_keys),
+                *cells(row, [*metric_keys, *param_keys], files),
                 key=key,
             )
         if current in self.rows_by_key:
