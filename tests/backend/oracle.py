@@ -1,4 +1,8 @@
-"""`dvc exp show --json` as the correctness oracle: flatten its output to compare with ours."""
+"""`dvc exp show --json` as the correctness oracle: flatten its output to compare with ours.
+
+Errors compare by file: which params and metrics files DVC could not read, and whether it could
+not read the revision at all; the messages may differ.
+"""
 
 from __future__ import annotations
 
@@ -19,13 +23,23 @@ def _files(section: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
     return flat
 
 
+def _errors(data: dict[str, Any]) -> list[str]:
+    return sorted(
+        file
+        for section in ("params", "metrics")
+        for file, result in (data.get(section) or {}).items()
+        if result.get("error")
+    )
+
+
 def _key(rev: str, status: str) -> str:
     # A workspace run shows as an experiment whose rev is "workspace", beside the workspace row.
     return "workspace (running)" if rev == "workspace" and status == "running" else rev
 
 
 def dvc_rows(root: Path, *args: str) -> dict[str, dict[str, Any]]:
-    """rev to {name, baseline, params, metrics, status} from `dvc exp show --json`."""
+    """rev to {name, baseline, params, metrics, status, errors, error} from
+    `dvc exp show --json`."""
     shown = json.loads(run(["dvc", "exp", "show", "--json", *args], root).stdout)
     rows: dict[str, dict[str, Any]] = {}
 
@@ -37,6 +51,8 @@ def dvc_rows(root: Path, *args: str) -> dict[str, dict[str, Any]]:
             "status": status,
             "params": _files(data.get("params")),
             "metrics": _files(data.get("metrics")),
+            "errors": _errors(data),
+            "error": entry.get("error") is not None,
         }
 
     for top in shown:
@@ -62,6 +78,8 @@ def our_rows(rows: list[Experiment]) -> dict[str, dict[str, Any]]:
             "status": row.status,
             "params": row.params,
             "metrics": row.metrics,
+            "errors": sorted(row.errors),
+            "error": row.error is not None,
         }
         for row in rows
     }

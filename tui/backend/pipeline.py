@@ -376,7 +376,7 @@ def _resolve(fs: _SourceFS, path: str, data: bytes) -> Pipeline:
     for by_file in resolver.tracked_vars.values():
         for file, values in by_file.items():
             tracked.setdefault(posixpath.normpath(file), {}).update(values)
-    return Pipeline(stages, params, metrics, tracked, frozenset(fs.read_paths))
+    return Pipeline(stages, params, metrics, tracked, frozenset(fs.read_paths | {path}))
 
 
 _Key = tuple[str, bytes]
