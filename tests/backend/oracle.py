@@ -52,7 +52,8 @@ def dvc_rows(root: Path, *args: str) -> dict[str, dict[str, Any]]:
             "params": _files(data.get("params")),
             "metrics": _files(data.get("metrics")),
             "errors": _errors(data),
-            "error": entry.get("error") is not None,
+            # A failed run carries DVC's "Experiment run failed" here; ours says so by status.
+            "error": entry.get("error") is not None and status != "failed",
         }
 
     for top in shown:

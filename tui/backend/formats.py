@@ -14,6 +14,7 @@ Python (DVC's own AST reader, imported only for `.py` files), YAML for anything 
 from __future__ import annotations
 
 import datetime
+import functools
 import json
 import re
 import sys
@@ -161,6 +162,14 @@ def parse_file(name: str, data: bytes) -> Any:
     except (ValueError, UnicodeDecodeError) as error:
         raise UnreadableFile(str(error)) from None
     return parse_yaml(text) or {}
+
+
+@functools.lru_cache(maxsize=64)
+def parse_file_shared(name: str, data: bytes) -> Any:
+    """parse_file, remembered for the files read last: a listing reads a commit's params.yaml
+    (and dvc.lock) once to index the commit and once for its values. The result is shared
+    between callers: never change it."""
+    return parse_file(name, data)
 
 
 def jsonable(value: Any) -> Any:

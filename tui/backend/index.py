@@ -24,7 +24,7 @@ from tui.backend.formats import (
     UnreadableFile,
     flatten,
     jsonable,
-    parse_file,
+    parse_file_shared,
     parse_yaml,
     unencodable,
 )
@@ -245,7 +245,7 @@ def read_values(source: Source, index: ProjectIndex, commit: bool = False) -> Va
                 values.errors[path] = MISSING
                 continue
             try:
-                config = _select_keys(parse_file(path, data), keys)
+                config = _select_keys(parse_file_shared(path, data), keys)
             except UnreadableFile as error:
                 values.errors[path] = str(error)
                 continue
@@ -268,7 +268,7 @@ def read_values(source: Source, index: ProjectIndex, commit: bool = False) -> Va
             blobs = [(path, source.read(path) or b"") for path in paths]
         for path, data in blobs:
             try:
-                extracted = _metric_values(parse_file(path, data))
+                extracted = _metric_values(parse_file_shared(path, data))
             except UnreadableFile as error:
                 values.errors[path] = str(error)
                 continue

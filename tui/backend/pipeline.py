@@ -22,7 +22,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from tui.backend.formats import UnreadableFile, parse_yaml
+from tui.backend.formats import UnreadableFile, parse_file_shared
 
 DVCFILE = "dvc.yaml"
 LOCKFILE = "dvc.lock"
@@ -73,16 +73,16 @@ def load_pipeline(files: Files, path: str) -> Pipeline:
 def _plain(files: Files, path: str, data: bytes) -> Pipeline | None:
     if b"${" in data:
         return None
-    contents = _yaml(data)
+    contents = _yaml(path, data)
     if not isinstance(contents, dict) or _templated(contents) or not _TOP(contents):
         return None
     folder = posixpath.dirname(path)
     params_path, lock_path = _join(folder, DEFAULT_PARAMS), _join(folder, LOCKFILE)
     params = files.read(params_path)
-    if params is not None and not _vars_safe(_yaml(params)):
+    if params is not None and not _vars_safe(_yaml(params_path, params)):
         return None
     lock = files.read(lock_path)
-    if lock is not None and not _lock_ok(_yaml(lock)):
+    if lock is not None and not _lock_ok(_yaml(lock_path, lock)):
         return None
     return Pipeline(
         stages=contents.get("stages") or {},
@@ -104,9 +104,10 @@ class _Unparsable:
     """Marks a file that does not parse (None is a valid document)."""
 
 
-def _yaml(data: bytes) -> Any:
+def _yaml(path: str, data: bytes) -> Any:
+    # YAML whatever the name (dvc.lock), empty as {}: as DVC's strictyaml.load.
     try:
-        return parse_yaml(data) or {}
+        return parse_file_shared(path if path.endswith(".yaml") else f"{path}.yaml", data)
     except UnreadableFile:
         return _Unparsable
 
@@ -309,7 +310,7 @@ class _Repo:
 def _dvc_load(fs: _SourceFS, path: str, data: bytes, shape_ok: Check, schema: str) -> Any:
     """A YAML file as `dvc.utils.strictyaml.load` gives it, DVC's schema checked only when ours
     is not sure (the schema module is the costliest import of all)."""
-    contents = _yaml(data)
+    contents = _yaml(path, data)
     if contents is not _Unparsable and shape_ok(contents):
         return contents
     import dvc.schema
