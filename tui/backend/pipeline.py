@@ -235,7 +235,11 @@ _LOCK_STAGE = _mapping(
     ("cmd",),
 )  # fmt: skip
 _LOCK = _mapping(
-    {"schema": lambda version: version == "2.0", "stages": _str_keys_to(_LOCK_STAGE)},
+    {
+        "schema": lambda version: version == "2.0",
+        "stages": _str_keys_to(_LOCK_STAGE),
+        "datasets": _any,
+    },
     ("schema",),
 )
 
