@@ -125,3 +125,6 @@ def test_what_dvcs_experiment_cache_cannot_encode() -> None:
     assert unencodable(parsed) is None
     assert unencodable({"a": [parse_file("p.yaml", b"d: 2024-05-01\n")]}) == "date"
     assert jsonable(parsed) == {"a": "2024-05-01T10:00:00", "b": [1, {"c": "x"}]}
+    assert jsonable(parse_file("p.yaml", b"s: !!set {x}\nk: {1: a}\n")) == {
+        "s": "{'x'}", "k": {"1": "a"}
+    }  # fmt: skip

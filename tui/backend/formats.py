@@ -173,14 +173,17 @@ def parse_file_shared(name: str, data: bytes) -> Any:
 
 
 def jsonable(value: Any) -> Any:
-    """A parsed value as `dvc exp show --json` prints it: dates as ISO text, tuples as lists."""
+    """A parsed value as `dvc exp show --json` prints it (dates as ISO text, tuples as lists,
+    keys as text), and anything JSON cannot hold (a YAML set) as text rather than a crash."""
+    if value is None or isinstance(value, str | int | float):
+        return value
     if isinstance(value, datetime.date | datetime.time):
         return value.isoformat()
     if isinstance(value, list | tuple):
         return [jsonable(item) for item in value]
     if isinstance(value, Mapping):
-        return {key: jsonable(item) for key, item in value.items()}
-    return value
+        return {str(key): jsonable(item) for key, item in value.items()}
+    return str(value)
 
 
 def unencodable(value: Any) -> str | None:
