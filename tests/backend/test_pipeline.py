@@ -86,15 +86,16 @@ def test_what_we_accept_in_a_lock_file_dvcs_schema_accepts(text: str, usual: boo
 
 
 class Project:
-    """This project's files, as a Source."""
+    """This project's dvc.yaml alone, as a Source."""
 
     def read(self, path: str) -> bytes | None:
-        return (ROOT / path).read_bytes() if (ROOT / path).is_file() else None
+        return (ROOT / path).read_bytes() if path == "dvc.yaml" else None
 
     def files_under(self, folder: str) -> list[str]:
         return []
 
 
 def test_this_projects_pipeline_is_read_without_dvc() -> None:
-    plain = _plain(Project(), "dvc.yaml", (ROOT / "dvc.yaml").read_bytes())
-    assert plain is not None and set(plain.stages) == {"data", "train"}
+    data = (ROOT / "dvc.yaml").read_bytes()
+    plain = _plain(Project(), "dvc.yaml", data)
+    assert plain is not None and plain.stages == parse_yaml(data)["stages"]
