@@ -7,6 +7,7 @@ A folder that holds a `.dvc` entry is another DVC project (a subrepo) and is ski
 
 `dvc init` writes a `.dvcignore` of comments only: patterns are compiled (and pathspec
 imported) only when some `.dvcignore` has a pattern, so most listings never pay for it.
+pathspec is DVC's own dependency, used here as DVC uses it, so both match alike.
 """
 
 from __future__ import annotations

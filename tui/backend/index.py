@@ -28,11 +28,13 @@ from tui.backend.formats import (
     parse_yaml,
     unencodable,
 )
-from tui.backend.pipeline import DEFAULT_PARAMS, DVCFILE, LOCKFILE, load_pipeline
+from tui.backend.pipeline import DEFAULT_PARAMS as DEFAULT_PARAMS
+from tui.backend.pipeline import DVCFILE as DVCFILE
+from tui.backend.pipeline import LOCKFILE as LOCKFILE
+from tui.backend.pipeline import load_pipeline
 
 MISSING = "missing"
 NOT_IN_CACHE = "not in the local DVC cache (dvc pull may bring it)"
-__all__ = ["DEFAULT_PARAMS", "DVCFILE", "LOCKFILE"]
 
 
 class Source(Protocol):
