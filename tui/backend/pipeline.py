@@ -14,6 +14,7 @@ for as long as the files it read are unchanged.
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import io
 import logging
@@ -316,7 +317,7 @@ def _dvc_load(fs: _SourceFS, path: str, data: bytes, shape_ok: Check, schema: st
     is not sure (the schema module is the costliest import of all)."""
     contents = _yaml(path, data)
     if contents is not _Unparsable and shape_ok(contents):
-        return contents
+        return copy.deepcopy(contents)  # parses are shared; DVC's code is not ours to trust
     import dvc.schema
     from dvc.utils.strictyaml import load
 
