@@ -1,8 +1,9 @@
 """`dvc exp show --json` as the correctness oracle: flatten its output to compare with ours.
 
-Rows come in listing order (dicts keep it), so `list(rows)` compares the order too. With
-`errors=True` each row also holds the sorted paths of files that could not be read (params and
-metrics together, as our rows keep them); messages differ by design and are not compared.
+Rows come in listing order (dicts keep it), so `list(rows)` compares the order too. Errors
+compare by file (`errors=` is accepted for older callers; they are always compared): which
+params and metrics files DVC could not read, and whether it could not read the revision at all;
+the messages may differ.
 """
 
 from __future__ import annotations
@@ -24,19 +25,23 @@ def _files(section: dict[str, Any] | None) -> dict[str, dict[str, Any]]:
     return flat
 
 
+def _errors(data: dict[str, Any]) -> list[str]:
+    return sorted(
+        file
+        for section in ("params", "metrics")
+        for file, result in (data.get(section) or {}).items()
+        if result.get("error")
+    )
+
+
 def _key(rev: str, status: str) -> str:
     # A workspace run shows as an experiment whose rev is "workspace", beside the workspace row.
     return "workspace (running)" if rev == "workspace" and status == "running" else rev
 
 
-def _error_files(data: dict[str, Any]) -> list[str]:
-    sections = (data.get("params") or {}, data.get("metrics") or {})
-    return sorted({file for section in sections for file, result in section.items()
-                   if "error" in result})  # fmt: skip
-
-
-def dvc_rows(root: Path, *args: str, errors: bool = False) -> dict[str, dict[str, Any]]:
-    """rev to {name, baseline, params, metrics, status} from `dvc exp show --json`."""
+def dvc_rows(root: Path, *args: str, errors: bool = True) -> dict[str, dict[str, Any]]:
+    """rev to {name, baseline, params, metrics, status, errors, error} from
+    `dvc exp show --json`."""
     shown = json.loads(run(["dvc", "exp", "show", "--json", *args], root).stdout)
     rows: dict[str, dict[str, Any]] = {}
 
@@ -48,9 +53,10 @@ def dvc_rows(root: Path, *args: str, errors: bool = False) -> dict[str, dict[str
             "status": status,
             "params": _files(data.get("params")),
             "metrics": _files(data.get("metrics")),
+            "errors": _errors(data),
+            # A failed run carries DVC's "Experiment run failed" here; ours says so by status.
+            "error": entry.get("error") is not None and status != "failed",
         }
-        if errors:
-            rows[_key(entry["rev"], status)]["errors"] = _error_files(data)
 
     for top in shown:
         if top["rev"] == "workspace":
@@ -66,7 +72,7 @@ def dvc_rows(root: Path, *args: str, errors: bool = False) -> dict[str, dict[str
     return rows
 
 
-def our_rows(rows: list[Experiment], errors: bool = False) -> dict[str, dict[str, Any]]:
+def our_rows(rows: list[Experiment], errors: bool = True) -> dict[str, dict[str, Any]]:
     """The same shape from our listing."""
     return {
         _key(row.rev, row.status): {
@@ -75,7 +81,8 @@ def our_rows(rows: list[Experiment], errors: bool = False) -> dict[str, dict[str
             "status": row.status,
             "params": row.params,
             "metrics": row.metrics,
-            **({"errors": sorted(row.errors)} if errors else {}),
+            "errors": sorted(row.errors),
+            "error": row.error is not None,
         }
         for row in rows
     }

@@ -37,7 +37,7 @@ from tui.backend.experiments import Experiment
 from tui.backend.history import LiveData
 from tui.backend.service import Backend, Header
 from tui.backend.watch import Watcher
-from tui.display import cell, flat_values
+from tui.display import cell, error_summary, flat_values
 
 TICK_S = 0.1
 SPIN_EVERY = 2
@@ -333,8 +333,10 @@ class CatdogApp(App[None]):
             parts.append(f"{row.name or row.rev}: " + "  ".join(
                 f"{c.key}={cell(values[c.key])}" for c in layout.columns if c.key in values
             ))  # fmt: skip
-        parts.extend(f"{file}: {error}" for file, error in row.errors.items())
-        details.update(Text("  |  ".join(parts), style="red" if row.errors else "dim"))
+        errors = error_summary(row)
+        if errors:
+            parts.insert(0, errors)
+        details.update(Text("  |  ".join(parts), style="red" if errors else "dim"))
 
     def _show_confusion(self, charted: list[Experiment]) -> None:
         self.main.query_one(ConfusionPanel).show(

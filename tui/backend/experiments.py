@@ -8,6 +8,7 @@ new.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -26,6 +27,7 @@ EXPS_PREFIX = "refs/exps/"
 # Versioned by how values are read: values stored by a reader with other rules (say, one that
 # found no metrics inside cached outputs) are not reused.
 VALUES_FILE = "values-2.json"
+_Blobs = tuple[tuple[str, str | None], ...]
 
 
 @dataclass
@@ -41,6 +43,9 @@ class Experiment:
     params: dict[str, dict[str, Any]] = field(default_factory=dict)
     metrics: dict[str, dict[str, Any]] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
+    """Params or metrics file to why DVC cannot read it."""
+    error: str | None = None
+    """Why DVC cannot read this revision at all (then it has no params or metrics)."""
     log: str | None = None
     """Where a queued run's output goes (DVC's own log), if it has started."""
     live_root: str | None = None
@@ -75,6 +80,8 @@ class Experiment:
             "created": self.created.isoformat() if self.created else None,
             "params": self.params,
             "metrics": self.metrics,
+            "errors": self.errors,
+            "error": self.error,
         }
 
 
@@ -93,17 +100,21 @@ class ExperimentIndex:
         self.repo = repo
         self._stored = ValueCache(repo.state_dir / "cache" / VALUES_FILE)
         self.git = GitStore(repo.root, self._stored.commits)
-        self._indexes: dict[tuple[tuple[str, str | None], ...], ProjectIndex] = {}
+        self._indexes: dict[_Blobs, list[tuple[_Blobs, ProjectIndex]]] = {}
+
+    def _blobs(self, rev: str, paths: Iterable[str]) -> _Blobs:
+        return tuple((path, self.git.blob_id(rev, path)) for path in paths)
 
     def _commit_index(self, source: CommitSource) -> ProjectIndex:
-        # Most commits share their dvc.yaml files: index them once per set of blobs.
-        key = tuple(
-            (path, self.git.blob_id(source.rev, path))
-            for path in (*source.dvcfiles(), DEFAULT_PARAMS)
-        )
-        index = self._indexes.get(key)
-        if index is None:
-            index = self._indexes[key] = build_index(source)
+        # Most commits share their dvc.yaml files: index them once per set of the blobs an
+        # index was built from (dvc.yaml files, and what they load: vars, dvc.lock).
+        key = self._blobs(source.rev, (*source.dvcfiles(), DEFAULT_PARAMS))
+        candidates = self._indexes.setdefault(key, [])
+        for inputs, index in candidates:
+            if self._blobs(source.rev, (path for path, _ in inputs)) == inputs:
+                return index
+        index = build_index(source)
+        candidates.append((self._blobs(source.rev, sorted(index.inputs)), index))
         return index
 
     def _commit_values(self, rev: str) -> Values:
@@ -111,7 +122,7 @@ class ExperimentIndex:
         if stored is not None:
             return stored
         source = CommitSource(self.git, rev, self.repo.dvc_dir)
-        values = read_values(source, self._commit_index(source))
+        values = read_values(source, self._commit_index(source), commit=True)
         # A commit's files never change; only an object missing from DVC's cache may arrive.
         if not source.missed_cache:
             self._stored.put(rev, values)
@@ -134,6 +145,7 @@ class ExperimentIndex:
             params=values.params,
             metrics=values.metrics,
             errors=values.errors,
+            error=values.error,
         )
 
     def baselines(self, num: int = 1, all_commits: bool = False) -> list[str]:
@@ -205,6 +217,7 @@ class ExperimentIndex:
                 params=workspace_values.params,
                 metrics=workspace_values.metrics,
                 errors=workspace_values.errors,
+                error=workspace_values.error,
             )
         ]
         return [*rows, *self._baseline_rows(self.baselines(num, all_commits))]
@@ -214,8 +227,11 @@ class ExperimentIndex:
             values = self._workspace_values(entry.run_root) if entry.run_root else Values()
         else:
             values = self._commit_values(entry.rev)
-        # A queued entry's metrics are whatever the workspace held when it was queued.
-        metrics = {} if entry.status == "queued" else values.metrics
+        # A queued entry's metrics are whatever the workspace held when it was queued: DVC
+        # shows none, nor their errors.
+        metrics, errors = values.metrics, values.errors
+        if entry.status == "queued":
+            metrics, errors = {}, self._param_errors(entry.rev, values.errors)
         return Experiment(
             kind="experiment",
             name=entry.name,
@@ -225,10 +241,22 @@ class ExperimentIndex:
             created=entry.created,
             params=values.params,
             metrics=metrics,
-            errors=values.errors,
+            errors=errors,
+            error=values.error,
             log=entry.log,
             live_root=str(entry.run_root) if entry.run_root else None,
         )
+
+    def _param_errors(self, rev: str, errors: dict[str, str]) -> dict[str, str]:
+        if not errors:
+            return errors
+        index = self._commit_index(CommitSource(self.git, rev, self.repo.dvc_dir))
+        folders = [m.path for m in index.metrics]
+        return {
+            path: error
+            for path, error in errors.items()
+            if not any(path == f or path.startswith(f"{f}/") for f in folders)
+        }
 
 
 _GROUP_ORDER = {"running": 0, "success": 1, "queued": 2, "failed": 3}

@@ -6,7 +6,9 @@ tracks only those keys, naming the file alone tracks all of it), by top-level `p
 `params.yaml` at the root whenever it exists. Metrics files are stage outputs under `metrics:`
 and top-level `metrics:` entries; folders stand for the files inside them. A metrics output
 and top-level entries inside a cached output are not in git: their content is found in DVC's
-cache through `dvc.lock` (see outs.py).
+cache through `dvc.lock` (see outs.py). Each dvc.yaml is read as DVC reads it, templating
+included (see pipeline.py); values that a stage interpolates from a vars file that is not a
+params file show as params of that file.
 
 A Source hides whether files come from a commit or from the working tree.
 """
@@ -18,7 +20,13 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from tui.backend.formats import UnreadableFile, flatten, parse_file, parse_yaml
+from tui.backend.formats import (
+    UnreadableFile,
+    flatten,
+    jsonable,
+    parse_file_shared,
+    unencodable,
+)
 from tui.backend.outs import (
     MISSING,
     NOT_IN_CACHE,
@@ -28,10 +36,10 @@ from tui.backend.outs import (
     OutError,
     inside_repo,
 )
-
-DEFAULT_PARAMS = "params.yaml"
-DVCFILE = "dvc.yaml"
-LOCKFILE = "dvc.lock"
+from tui.backend.pipeline import DEFAULT_PARAMS as DEFAULT_PARAMS
+from tui.backend.pipeline import DVCFILE as DVCFILE
+from tui.backend.pipeline import LOCKFILE as LOCKFILE
+from tui.backend.pipeline import load_pipeline
 
 
 class Source(Protocol):
@@ -66,6 +74,12 @@ class ProjectIndex:
     metrics: list[MetricsFile] = field(default_factory=list)
     outs: list[CachedOut] = field(default_factory=list)
     """Stage outputs DVC caches: where metrics missing from git or disk are found."""
+    tracked_vars: dict[str, dict[str, Any]] = field(default_factory=dict)
+    """Vars file to the values stages interpolate from it."""
+    inputs: set[str] = field(default_factory=set)
+    """Every path whose content this index depends on."""
+    error: str | None = None
+    """Why DVC cannot read this revision's pipelines: it then shows nothing else."""
 
 
 def _join(folder: str, path: str) -> str:
@@ -102,17 +116,25 @@ def _out_path(entry: Any) -> tuple[str, bool] | None:
     return None
 
 
+def _single_outs(entries: Any) -> list[Any]:
+    # DVC allows several outputs in one mapping (`- a.json: {...}` then `  b.json: {...}`).
+    singles: list[Any] = []
+    for entry in entries or []:
+        if isinstance(entry, Mapping):
+            singles.extend({path: options} for path, options in entry.items())
+        else:
+            singles.append(entry)
+    return singles
+
+
 def _stage_outs(index: ProjectIndex, dvcfile: str, name: str, wdir: str, stage: Any) -> None:
     lockfile = _join(posixpath.dirname(dvcfile), LOCKFILE)
     for kind in ("outs", "metrics", "plots"):
         entries = stage.get(kind)
-        for entry in entries if isinstance(entries, list) else []:
-            # One mapping may declare several outputs (`- a.json: {...}` `  b.json: {...}`).
-            singles = [{k: v} for k, v in entry.items()] if isinstance(entry, Mapping) else [entry]
-            for single in singles:
-                out = _out_path(single)
-                if out is not None and out[1]:
-                    index.outs.append(CachedOut(_join(wdir, out[0]), lockfile, name, wdir))
+        for single in _single_outs(entries if isinstance(entries, list) else []):
+            out = _out_path(single)
+            if out is not None and out[1]:
+                index.outs.append(CachedOut(_join(wdir, out[0]), lockfile, name, wdir))
 
 
 def build_index(source: Source) -> ProjectIndex:
@@ -121,32 +143,33 @@ def build_index(source: Source) -> ProjectIndex:
     metrics: dict[str, MetricsFile] = {}
     for dvcfile in source.dvcfiles():
         folder = posixpath.dirname(dvcfile)
-        data = source.read(dvcfile)
-        try:
-            parsed = parse_yaml(data) if data is not None else None
-        except UnreadableFile:
-            continue
-        if not isinstance(parsed, Mapping):
-            continue
-        stages = parsed.get("stages") or {}
-        for stage_name, stage in stages.items() if isinstance(stages, Mapping) else []:
+        pipeline = load_pipeline(source, dvcfile)
+        index.inputs |= pipeline.inputs
+        if pipeline.error is not None:
+            # DVC stops at the first dvc.yaml it cannot read, and the revision shows only that.
+            index.error = pipeline.error
+            return index
+        for stage_name, stage in pipeline.stages.items():
             if not isinstance(stage, Mapping):
                 continue
-            wdir = _join(folder, str(stage.get("wdir", ".")))
+            wdir = _join(folder, str(stage.get("wdir") or "."))
             _stage_params(index.params, wdir, stage.get("params"))
             _stage_outs(index, dvcfile, str(stage_name), wdir, stage)
-            for entry in stage.get("metrics") or []:
+            for entry in _single_outs(stage.get("metrics")):
                 out = _out_path(entry)
                 if out is not None:
                     path = _join(wdir, out[0])
                     metrics[path] = MetricsFile(path)
-        for file in parsed.get("params") or []:
+        for file in pipeline.params:
             if isinstance(file, str):
                 _track(index.params, _join(folder, file), None)
-        for entry in parsed.get("metrics") or []:
+        for entry in pipeline.metrics:
             if isinstance(entry, str):
                 path = _join(folder, entry)
                 metrics.setdefault(path, MetricsFile(path))
+        for file, tracked in pipeline.tracked_vars.items():
+            index.tracked_vars.setdefault(file, {}).update(tracked)
+    index.inputs.add(DEFAULT_PARAMS)
     if source.read(DEFAULT_PARAMS) is not None:
         _track(index.params, DEFAULT_PARAMS, None)
     index.metrics = list(metrics.values())
@@ -193,6 +216,9 @@ class Values:
     params: dict[str, dict[str, Any]] = field(default_factory=dict)
     metrics: dict[str, dict[str, Any]] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
+    """File to why it could not be read, as DVC's per-file `error`."""
+    error: str | None = None
+    """Why DVC cannot read the revision at all (its pipelines): then nothing else is shown."""
 
 
 def _expand(source: Source, path: str) -> list[str]:
@@ -214,9 +240,16 @@ def _metrics_files(
     return found
 
 
-def read_values(source: Source, index: ProjectIndex) -> Values:
-    """The params and metrics of `source`, flattened, with an error per unreadable file."""
+def read_values(source: Source, index: ProjectIndex, commit: bool = False) -> Values:
+    """The params and metrics of `source`, flattened, with an error per unreadable file.
+
+    `commit`: `source` is a commit, which `dvc exp show` stores in its cache as JSON first: a
+    date among its params fails that, and with it the row (unless a file failed already).
+    """
+    if index.error is not None:
+        return Values(error=index.error)
     values = Values()
+    refused: str | None = None
     for file, keys in index.params.items():
         if not inside_repo(file):
             values.errors[file] = OUTSIDE
@@ -227,11 +260,16 @@ def read_values(source: Source, index: ProjectIndex) -> Values:
                 values.errors[path] = MISSING
                 continue
             try:
-                config = _select_keys(parse_file(path, data), keys)
+                config = _select_keys(parse_file_shared(path, data), keys)
             except UnreadableFile as error:
                 values.errors[path] = str(error)
                 continue
-            values.params[path] = dict(flatten(config)) if isinstance(config, Mapping) else {}
+            refused = refused or unencodable(config)
+            values.params[path] = {key: jsonable(value) for key, value in flatten(config)}
+    for file, tracked in index.tracked_vars.items():
+        # As DVC's _collect_vars: only for files not read as params already.
+        if file not in values.params and file not in values.errors:
+            values.params[file] = {key: jsonable(value) for key, value in flatten(tracked)}
     cached = CachedReader(source, index.outs)
     for metrics_file in index.metrics:
         if not inside_repo(metrics_file.path):
@@ -247,10 +285,12 @@ def read_values(source: Source, index: ProjectIndex) -> Values:
                 values.errors[path] = NOT_IN_CACHE
                 continue
             try:
-                extracted = _metric_values(parse_file(path, data))
+                extracted = _metric_values(parse_file_shared(path, data))
             except UnreadableFile as error:
                 values.errors[path] = str(error)
                 continue
-            if isinstance(extracted, Mapping):
-                values.metrics[path] = dict(flatten(extracted))
+            # As DVC's _read_metric: nothing numeric is an empty mapping, a bare number stays.
+            values.metrics[path] = dict(flatten(extracted or {}))
+    if commit and refused and not values.errors:
+        return Values(error=f"TypeError: Object of type {refused} is not JSON serializable")
     return values

@@ -6,6 +6,7 @@ import os
 import posixpath
 from pathlib import Path
 
+from tui.backend.dvcignore import DVC_DIR, IGNORE_FILE, IgnoreRules, commit_rules
 from tui.backend.gitstore import GitStore
 from tui.backend.index import DVCFILE
 from tui.backend.outs import cache_object, inside_repo
@@ -33,8 +34,13 @@ class CommitSource:
         return list(self.git.files_under(self.rev, folder))
 
     def dvcfiles(self) -> list[str]:
-        """Every dvc.yaml in this commit."""
-        return [p for p in self.git.files(self.rev) if p.rsplit("/", 1)[-1] == DVCFILE]
+        """Every dvc.yaml in this commit that DVC reads (not .dvcignored, not in a subrepo)."""
+        files = self.git.files(self.rev)
+        found = [p for p in files if p.rsplit("/", 1)[-1] == DVCFILE]
+        if not found:
+            return found
+        rules = commit_rules(files, self.read)
+        return [p for p in found if not rules.ignored(p)]
 
     def cached(self, md5: str) -> bytes | None:
         """An object of the local DVC cache."""
@@ -72,13 +78,30 @@ class WorkspaceSource:
         ]
 
     def dvcfiles(self) -> list[str]:
-        """Every dvc.yaml under the root, skipping folders that cannot hold one."""
+        """Every dvc.yaml under the root that DVC reads, as DVC walks: .dvcignored folders and
+        subrepos pruned, and folders that cannot hold one skipped."""
         if self._dvcfiles is None:
             found = []
+            rules = IgnoreRules()
             for folder, dirs, files in os.walk(self.root):
-                dirs[:] = [d for d in dirs if d not in _SKIP_DIRS]
-                if DVCFILE in files:
-                    found.append((Path(folder) / DVCFILE).relative_to(self.root).as_posix())
+                relative = Path(folder).relative_to(self.root).as_posix()
+                relative = "" if relative == "." else relative
+                if IGNORE_FILE in files:
+                    data = self.read(f"{relative}/{IGNORE_FILE}" if relative else IGNORE_FILE)
+                    rules.add(relative, data or b"")
+                kept = []
+                for name in dirs:
+                    path = f"{relative}/{name}" if relative else name
+                    if name in _SKIP_DIRS or rules.ignored(path, is_dir=True):
+                        continue
+                    if (Path(folder) / name / DVC_DIR).exists():
+                        rules.add_subrepo(path)
+                        continue
+                    kept.append(name)
+                dirs[:] = kept
+                path = f"{relative}/{DVCFILE}" if relative else DVCFILE
+                if DVCFILE in files and not rules.ignored(path):
+                    found.append(path)
             self._dvcfiles = sorted(found)
         return self._dvcfiles
 

@@ -16,7 +16,7 @@ from typing import Any
 from tui.backend.gitstore import CommitMeta
 from tui.backend.index import Values
 
-FORMAT = 2
+FORMAT = 3
 
 
 class ValueCache:

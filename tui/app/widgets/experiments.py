@@ -20,7 +20,7 @@ from tui.app.charts import colour_for
 from tui.app.table_state import TableView
 from tui.backend.experiments import Experiment
 from tui.backend.follow import total_steps
-from tui.display import cell, flat_values
+from tui.display import ERROR_MARK, cells, column_files, marked_errors
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 STATUS_STYLE = {
@@ -33,7 +33,6 @@ STATUS_STYLE = {
 NAME_WIDTH = 32
 VALUE_WIDTH = 18
 """Wider values end in an ellipsis; the highlighted row's full values show below the table."""
-ERROR_MARK = "!"
 
 
 @dataclass(frozen=True)
@@ -81,7 +80,7 @@ def _name_cell(row: Experiment) -> Text:
         label = Text(row.label, style="bold")
     else:
         label = Text(f"├─ {row.label}")
-    if row.errors:
+    if row.error is not None or marked_errors(row):
         label.append(f" {ERROR_MARK}", style="bold red")
     return label
 
@@ -115,9 +114,9 @@ def table_layout(view: TableView, frame: int = 0) -> Layout:
          lambda r: Text(r.created.strftime("%b %d %H:%M") if r.created else "-")),
     ]  # fmt: skip
     body: list[list[Text]] = [[make(row) for _, _, make in fixed] for row in rows]
-    values = [flat_values(row) for row in rows]
-    for cells, flat in zip(body, values, strict=True):
-        cells.extend(Text(cell(flat.get(k))) for k in (*metric_keys, *param_keys))
+    files = column_files(rows)
+    for row, row_cells in zip(rows, body, strict=True):
+        row_cells.extend(Text(c) for c in cells(row, [*metric_keys, *param_keys], files))
     headers = [label for _, label, _ in fixed]
     headers += [_header(k, view, "bold magenta") for k in metric_keys]
     headers += [_header(k, view, "bold blue") for k in param_keys]
@@ -125,20 +124,20 @@ def table_layout(view: TableView, frame: int = 0) -> Layout:
     caps = [3, NAME_WIDTH, 7, NAME_WIDTH, 12] + [VALUE_WIDTH] * (len(keys) - len(fixed))
     widths = []
     for index, (header, cap) in enumerate(zip(headers, caps, strict=True)):
-        widest = max((cells[index].cell_len for cells in body), default=0)
+        widest = max((row_cells[index].cell_len for row_cells in body), default=0)
         # A running row's status grows ("epoch 10/15"): room for it from the start.
         if keys[index] == "status" and any(row.status == "running" for row in rows):
             widest = max(widest, len("⠋ running epoch 100/100"))
         widths.append(min(max(widest, header.cell_len), max(cap, header.cell_len)))
     truncated = set()
-    for row, cells in zip(rows, body, strict=True):
-        for index, text in enumerate(cells):
+    for row, row_cells in zip(rows, body, strict=True):
+        for index, text in enumerate(row_cells):
             if text.cell_len > widths[index]:
                 text.truncate(widths[index], overflow="ellipsis")
                 truncated.add(row.key)
     columns = tuple(Column(k, h, w) for k, h, w in zip(keys, headers, widths, strict=True))
     return Layout(
-        columns, tuple((row.key, tuple(cells)) for row, cells in zip(rows, body, strict=True)),
+        columns, tuple((row.key, tuple(c)) for row, c in zip(rows, body, strict=True)),
         frozenset(truncated),
     )  # fmt: skip
 
