@@ -55,7 +55,6 @@ class Downsampler:
 
     def __init__(self, limit: int = MAX_POINTS) -> None:
         self.limit = max(limit, 4)
-        self._capacity = (self.limit - 2) // 2
         self.count = 0
         """Points appended so far."""
         self.width = 1
@@ -75,7 +74,7 @@ class Downsampler:
             self._buckets[-1] = (_lower(low, point), _higher(high, point))
         else:
             self._buckets.append((point, point))
-            if len(self._buckets) > self._capacity:
+            while len(self._buckets) > self._room():
                 self._widen()
         self.count += 1
 
@@ -91,7 +90,7 @@ class Downsampler:
                 self.append(int(step), float(value))
             return
         # Widen first, so that the new points never make more buckets than allowed.
-        while -(-(self.count + total) // self.width) > self._capacity:
+        while -(-(self.count + total) // self.width) > self._room():
             self._widen()
         start = self.count
         if self._first is None:
@@ -133,6 +132,11 @@ class Downsampler:
                     )
                 )
         self.count += total
+
+    def _room(self) -> int:
+        # Buckets allowed: one point each while a bucket holds one point, else a low and a
+        # high each, beside the first and the last point.
+        return self.limit if self.width == 1 else (self.limit - 2) // 2
 
     @staticmethod
     def _pick(
