@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-import time
 from pathlib import Path
 
 import numpy as np
@@ -81,12 +80,9 @@ def test_a_large_committed_tsv_is_downsampled_with_its_shape(tmp_path: Path) -> 
     values = wavy(120_000)
     text = "timestamp\tstep\tloss\n" + tsv_rows(values)
     assert len(text) > 3_000_000
-    started = time.perf_counter()
-    series = parse_tsv("loss", text)
-    elapsed = time.perf_counter() - started
+    series = parse_tsv("loss", text)  # how fast: bench/big_tsv.py (no test asserts a time)
     assert series.logged == len(values)
     assert_shape_kept(series.steps, series.values, values)
-    assert elapsed < 5, f"{elapsed:.1f} s for {len(text) / 1e6:.0f} MB"
 
 
 def test_a_large_live_tsv_is_downsampled_as_it_grows(tmp_path: Path) -> None:

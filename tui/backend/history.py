@@ -23,7 +23,7 @@ from tui.backend.downsample import MAX_POINTS
 from tui.backend.experiments import Experiment
 from tui.backend.gitstore import GitStore
 from tui.backend.live import JsonFile, LiveDir, TsvTail
-from tui.backend.outputs import WithOutputs
+from tui.backend.outputs import WithOutputs, cache_path
 from tui.backend.plotdata import LiveData as LiveData  # where the app has always found it
 from tui.backend.plotdata import assemble, delimiter_of, parse_content
 from tui.backend.plots import PlotFile, collect_plots, dvcyaml_documents, plots_of
@@ -47,21 +47,40 @@ def parse_tsv(name: str, text: str) -> Series:
 
 
 class CommitReader:
-    """Plot data of a commit, its DVC-cached outputs included, read once."""
+    """Plot data of a commit, its DVC-cached outputs included, read once.
 
-    def __init__(self, source: WithOutputs, limit: int = MAX_POINTS) -> None:
+    A big table is never held whole twice: a git blob is read through a view of libgit2's
+    buffer, a cache object from its file in pieces (`steptable.PIECE`).
+    """
+
+    def __init__(self, source: WithOutputs, commit: CommitSource, limit: int = MAX_POINTS) -> None:
         self.source = source
+        self.commit = commit
         self.limit = limit
 
     def table(self, plot_file: PlotFile) -> StepTable | None:
         """The file read whole into a downsampled table."""
-        data = self.source.read(plot_file.path)
-        if data is None:
-            return None
+        path = plot_file.path
         table = StepTable(
-            delimiter=delimiter_of(plot_file.path), x=plot_file.x, y=plot_file.y, limit=self.limit
+            delimiter=delimiter_of(path), x=plot_file.x, y=plot_file.y, limit=self.limit
         )
-        table.feed(data)
+        blob_id = self.commit.git.blob_id(self.commit.rev, path)
+        if blob_id is not None:
+            import pygit2
+
+            blob = self.commit.git.repo[blob_id]
+            if isinstance(blob, pygit2.Blob):
+                table.feed(memoryview(blob))
+                return table
+        md5 = self.source.outputs.md5_of(path)
+        cached = cache_path(self.commit.dvc_dir, md5) if md5 is not None else None
+        if cached is None:
+            return None
+        try:
+            with cached.open("rb") as handle:
+                table.feed_file(handle)
+        except OSError:
+            return None
         return table
 
     def content(self, path: str) -> Any:
@@ -191,5 +210,7 @@ class LiveReader:
     def _from_commit(self, rev: str) -> LiveData:
         if self.git.commit_meta.get(rev) is None and self.git.commit(rev) is None:
             return LiveData()
-        source = WithOutputs(CommitSource(self.git, rev, self.dvc_dir))
-        return assemble(plots_of(source, self.live_dir_name), CommitReader(source, self.limit))
+        commit = CommitSource(self.git, rev, self.dvc_dir)
+        source = WithOutputs(commit)
+        reader = CommitReader(source, commit, self.limit)
+        return assemble(plots_of(source, self.live_dir_name), reader)

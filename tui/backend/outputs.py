@@ -18,6 +18,7 @@ import json
 import posixpath
 import re
 from collections.abc import Iterator, Mapping
+from pathlib import Path
 from typing import Any
 
 from tui.backend.formats import UnreadableFile, parse_yaml
@@ -25,6 +26,20 @@ from tui.backend.index import DVCFILE, LOCKFILE, Source
 
 _MD5 = re.compile(r"[0-9a-f]{32}")
 _DIR_MD5 = re.compile(r"[0-9a-f]{32}\.dir")
+
+
+def cache_path(dvc_dir: Path, md5: str) -> Path | None:
+    """Where DVC 3 (or else DVC 2) keeps a cache object, if it is there and `md5` is a hash:
+    for reading a big object in pieces rather than whole (`index.dvc_cache_object`)."""
+    if not (_MD5.fullmatch(md5) or _DIR_MD5.fullmatch(md5)):
+        return None
+    for candidate in (
+        dvc_dir / "cache" / "files" / "md5" / md5[:2] / md5[2:],
+        dvc_dir / "cache" / md5[:2] / md5[2:],
+    ):
+        if candidate.is_file():
+            return candidate
+    return None
 
 
 def _norm(folder: str, path: str) -> str:

@@ -14,9 +14,9 @@ separators and numbers), and row by row otherwise: a 100 MB TSV reads in about a
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, BinaryIO
 
 from tui.backend.downsample import MAX_POINTS, Downsampler
 
@@ -86,18 +86,29 @@ class StepTable:
         sampler = self._samplers.get(column)
         return Series(name, steps, values, sampler.count if sampler is not None else 0)
 
-    def feed(self, data: bytes) -> bool:
-        """Consume complete lines (`data` ends at a line end; a partial last line is the
-        caller's to keep back). True if any point was added."""
-        changed = False
-        start, size = 0, len(data)
-        while start < size:
-            end = min(size, start + PIECE)
-            if end < size:
-                cut = data.rfind(b"\n", start, end)
-                end = cut + 1 if cut >= start else data.find(b"\n", end) + 1 or size
-            changed |= self._feed_piece(data[start:end])
-            start = end
+    def feed(self, data: bytes | memoryview) -> bool:
+        """Consume lines; the last one counts even without a line end, so a caller that reads
+        a file still being written passes complete lines only. True if a point was added."""
+        view = memoryview(data)
+        return self.feed_pieces(bytes(view[at : at + PIECE]) for at in range(0, len(view), PIECE))
+
+    def feed_file(self, handle: BinaryIO) -> bool:
+        """Consume a whole file from where `handle` stands, PIECE bytes at a time."""
+        return self.feed_pieces(iter(lambda: handle.read(PIECE), b""))
+
+    def feed_pieces(self, pieces: Iterable[bytes]) -> bool:
+        """Consume consecutive pieces of a table, cut anywhere; see `feed`."""
+        changed, carry = False, b""
+        for block in pieces:
+            joined = carry + block if carry else block
+            cut = joined.rfind(b"\n")
+            if cut < 0:
+                carry = joined  # one very long line: wait for its end
+                continue
+            changed |= self._feed_piece(joined[: cut + 1])
+            carry = joined[cut + 1 :]
+        if carry:
+            changed |= self._feed_piece(carry)
         return changed
 
     def _feed_piece(self, piece: bytes) -> bool:
