@@ -151,6 +151,7 @@ def test_every_dvclive_folder_is_read_and_named_by_its_folder(tmp_path: Path) ->
     reader = LiveReader(GitStore(root))
     live = reader.read(workspace_row(), root)
     assert live.folders == ["train_live", "eval_live"]
+    assert reader.watch_paths(root) == [root / "train_live", root / "eval_live"]
     assert set(live.series) == {
         "train_live:loss", "train_live:val_loss", "eval_live:loss", "eval_live:accuracy",
     }  # fmt: skip

@@ -12,6 +12,7 @@ them); the app calls it from one worker. What it returns is never changed afterw
 
 from __future__ import annotations
 
+import posixpath
 import threading
 import time
 from collections import OrderedDict
@@ -26,7 +27,7 @@ from tui.backend.live import JsonFile, LiveDir, TsvTail
 from tui.backend.outputs import WithOutputs, cache_path
 from tui.backend.plotdata import LiveData as LiveData  # where the app has always found it
 from tui.backend.plotdata import assemble, delimiter_of, parse_content
-from tui.backend.plots import PlotFile, collect_plots, dvcyaml_documents, plots_of
+from tui.backend.plots import PlotFile, Plots, collect_plots, dvcyaml_documents, plots_of
 from tui.backend.sources import CommitSource, WorkspaceSource
 from tui.backend.steptable import Series, StepTable
 
@@ -122,12 +123,15 @@ class DiskReader:
             self._documents = dvcyaml_documents(self._source)
         return self._documents
 
-    def read(self) -> LiveData:
-        """The working tree's plots as they stand now."""
-        plots = collect_plots(
+    def plots(self) -> Plots:
+        """The working tree's plot definitions as they stand now."""
+        return collect_plots(
             self._dvcyaml(), self._source.files_under, self.content, self.default_live_dir
         )
-        return assemble(plots, self)
+
+    def read(self) -> LiveData:
+        """The working tree's plots as they stand now."""
+        return assemble(self.plots(), self)
 
     def table(self, plot_file: PlotFile) -> StepTable | None:
         """The file's table, with what was appended since the last read."""
@@ -191,10 +195,25 @@ class LiveReader:
     def read_tree(self, root: Path) -> LiveData:
         """A working tree's plots (the workspace, or a queued run's copy), incrementally."""
         with self._lock:
-            reader = self._disk.get(root)
-            if reader is None:
-                reader = self._disk[root] = DiskReader(root, self.live_dir_name, self.limit)
-            return reader.read()
+            return self._tree(root).read()
+
+    def _tree(self, root: Path) -> DiskReader:
+        reader = self._disk.get(root)
+        if reader is None:
+            reader = self._disk[root] = DiskReader(root, self.live_dir_name, self.limit)
+        return reader
+
+    def watch_paths(self, root: Path) -> list[Path]:
+        """What to watch for a working tree's plots to change: its DVCLive folders, and the
+        folder of each plot file declared outside them."""
+        with self._lock:
+            plots = self._tree(root).plots()
+        folders = dict.fromkeys(plots.folders or [self.live_dir_name])
+        for spec in plots.specs:
+            for path in spec.paths:
+                if not any(path.startswith(f"{folder}/") for folder in plots.folders):
+                    folders[posixpath.dirname(path) or "."] = None
+        return [root / folder for folder in folders]
 
     def read_commit(self, rev: str) -> LiveData:
         """A commit's plots, read once and kept (the most recent COMMITTED_KEPT)."""

@@ -100,7 +100,8 @@ class CachedOutputs:
                 wdir = wdirs.get(str(name).split("@", 1)[0], ".")
                 if "${" in wdir:
                     wdir = "."
-                for out in stage.get("outs") or []:
+                outs = stage.get("outs")
+                for out in outs if isinstance(outs, list) else []:
                     self._add_out(files, _norm(folder, wdir), out)
         self._files = files
         return files

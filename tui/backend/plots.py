@@ -109,6 +109,23 @@ def dvcyaml_documents(source: Source) -> list[tuple[str, Mapping[str, Any]]]:
     return documents
 
 
+def _entries(value: Any) -> list[Any]:
+    # A section that is not a list (a typo, a half-written file) declares nothing.
+    return value if isinstance(value, list) else []
+
+
+def _stages(document: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    stages = document.get("stages")
+    if not isinstance(stages, Mapping):
+        return []
+    return [stage for stage in stages.values() if isinstance(stage, Mapping)]
+
+
+def _wdir(folder: str, stage: Mapping[str, Any]) -> str:
+    wdir = stage.get("wdir")
+    return _join(folder, wdir) if isinstance(wdir, str) else folder
+
+
 def _join(folder: str, path: str) -> str:
     joined = posixpath.normpath(posixpath.join(folder, path)) if folder else path
     return posixpath.normpath(joined)
@@ -233,7 +250,7 @@ def declared_plots(
     for config, document in documents:
         folder = posixpath.dirname(config)
         path_ids: dict[str, Mapping[str, Any]] = {}
-        for entry in document.get("plots") or []:
+        for entry in _entries(document.get("plots")):
             if isinstance(entry, str):
                 path_ids[_join(folder, entry)] = {}
                 continue
@@ -248,14 +265,10 @@ def declared_plots(
             else:
                 path_ids[_join(folder, str(plot_id))] = props
         specs.extend(_path_plots(files, config, path_ids, config_id=True))
-        stages = document.get("stages")
-        for stage in stages.values() if isinstance(stages, Mapping) else []:
-            if not isinstance(stage, Mapping):
-                continue
-            wdir = stage.get("wdir")
-            wdir = _join(folder, wdir) if isinstance(wdir, str) else folder
+        for stage in _stages(document):
+            wdir = _wdir(folder, stage)
             outs: dict[str, Mapping[str, Any]] = {}
-            for entry in stage.get("plots") or []:
+            for entry in _entries(stage.get("plots")):
                 if isinstance(entry, str):
                     outs[_join(wdir, entry)] = {}
                 elif isinstance(entry, Mapping) and len(entry) == 1:
@@ -282,16 +295,12 @@ def _qualify_repeated_ids(specs: list[PlotSpec]) -> list[PlotSpec]:
 def _metrics_and_outputs(documents: Iterable[tuple[str, Mapping[str, Any]]]) -> Iterable[str]:
     for config, document in documents:
         folder = posixpath.dirname(config)
-        for entry in document.get("metrics") or []:
+        for entry in _entries(document.get("metrics")):
             if isinstance(entry, str):
                 yield _join(folder, entry)
-        stages = document.get("stages")
-        for stage in stages.values() if isinstance(stages, Mapping) else []:
-            if not isinstance(stage, Mapping):
-                continue
-            wdir = stage.get("wdir")
-            wdir = _join(folder, wdir) if isinstance(wdir, str) else folder
-            for entry in [*(stage.get("metrics") or []), *(stage.get("outs") or [])]:
+        for stage in _stages(document):
+            wdir = _wdir(folder, stage)
+            for entry in [*_entries(stage.get("metrics")), *_entries(stage.get("outs"))]:
                 if isinstance(entry, str):
                     yield _join(wdir, entry)
                 elif isinstance(entry, Mapping) and len(entry) == 1:
@@ -301,7 +310,7 @@ def _metrics_and_outputs(documents: Iterable[tuple[str, Mapping[str, Any]]]) -> 
 def live_folder_of(path: str) -> str | None:
     """The DVCLive folder a path belongs to, by DVCLive's layout (`<dir>/plots/<kind>/...`)."""
     parts = path.split("/")
-    for at in range(len(parts) - 1):
+    for at in range(len(parts) - 2):  # a file inside `<dir>/plots/<kind>/`
         if parts[at] == "plots" and parts[at + 1] in _LIVE_SUBFOLDERS:
             return "/".join(parts[:at])
     return None
