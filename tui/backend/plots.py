@@ -211,6 +211,8 @@ def _path_plots(
     specs = []
     for data_path, props in plot_ids.items():
         for path in files.unpack(data_path):
+            if _suffix(path) not in DATA_SUFFIXES | IMAGE_SUFFIXES:
+                continue  # a folder with nothing in it yet, or no data file DVC could read
             closest = max((p for p in plot_ids if p == path or _inside(path, p)), key=len)
             if closest != data_path:
                 continue
