@@ -331,3 +331,22 @@ def test_cached_outputs_only_ever_ask_the_cache_for_hashes() -> None:
     assert files.cached("../x") is None
     assert set(source.asked) <= {good, "a" * 32 + ".dir"}
     assert CachedOutputs(source).md5_of("live/evil.tsv") is None
+
+
+def test_a_half_written_dvc_yaml_keeps_its_last_good_plots(tmp_path: Path) -> None:
+    # DVCLive rewrites dvc.yaml in place at every step: a reader may catch it half-written.
+    metrics = tmp_path / "logs" / "plots" / "metrics"
+    metrics.mkdir(parents=True)
+    (metrics / "loss.tsv").write_text("step\tloss\n0\t1.0\n")
+    dvcyaml = tmp_path / "dvc.yaml"
+    text = "metrics:\n- logs/metrics.json\nplots:\n- logs/plots/metrics:\n    x: step\n"
+    dvcyaml.write_text(text)
+    run(["git", "init", "-q"], tmp_path)
+    reader = LiveReader(GitStore(tmp_path))
+    assert set(reader.read_tree(tmp_path).series) == {"loss"}
+    # Cut where it does not parse (a cut that parses is a valid dvc.yaml: no reader can tell).
+    for partial in ("", text.replace("x: step", "x: [st"), "plots: [\n"):
+        dvcyaml.write_text(partial)
+        assert set(reader.read_tree(tmp_path).series) == {"loss"}, repr(partial)
+    dvcyaml.write_text("plots: []\n")
+    assert reader.read_tree(tmp_path).folders == [], "a file that parses is the new truth"

@@ -23,7 +23,7 @@ from typing import Any
 from tui.backend.downsample import MAX_POINTS
 from tui.backend.experiments import Experiment
 from tui.backend.gitstore import GitStore
-from tui.backend.live import JsonFile, LiveDir, TsvTail
+from tui.backend.live import HOT_SECONDS, JsonFile, LiveDir, TsvTail
 from tui.backend.outputs import WithOutputs, cache_path
 from tui.backend.plotdata import LiveData as LiveData  # where the app has always found it
 from tui.backend.plotdata import assemble, delimiter_of, parse_content
@@ -103,24 +103,33 @@ class DiskReader:
         self._source = WorkspaceSource(root, root / ".dvc")
         self._walked = 0.0
         self._documents: list[tuple[str, Mapping[str, Any]]] = []
+        self._good: dict[str, Mapping[str, Any]] = {}
         self._signatures: tuple[tuple[str, int, int], ...] | None = None
         self._tails: dict[tuple[str, str | None, tuple[str, ...]], TsvTail] = {}
         self._files: dict[str, JsonFile] = {}
 
     def _dvcyaml(self) -> list[tuple[str, Mapping[str, Any]]]:
+        # DVCLive rewrites dvc.yaml in place at every step (its default `dvcyaml`): a file
+        # caught half-written keeps its last good parse, as the JSON readers do, and one
+        # written moments ago is parsed again even at the same size and mtime.
         if time.monotonic() - self._walked > REWALK_SECONDS:
             self._source = WorkspaceSource(self.root, self.root / ".dvc")
             self._walked = time.monotonic()
-        signatures = []
+        signatures, hot = [], False
         for path in self._source.dvcfiles():
             try:
                 stat = (self.root / path).stat()
             except OSError:
                 continue
             signatures.append((path, stat.st_mtime_ns, stat.st_size))
-        if tuple(signatures) != self._signatures:
-            self._signatures = tuple(signatures)
-            self._documents = dvcyaml_documents(self._source)
+            hot |= time.time() - stat.st_mtime < HOT_SECONDS
+        if tuple(signatures) != self._signatures or hot:
+            parsed = dict(dvcyaml_documents(self._source))
+            half_written = [p for p, _, _ in signatures if p not in parsed and p in self._good]
+            self._good = {**{p: self._good[p] for p in half_written}, **parsed}
+            # Parsed again next time until every file parses.
+            self._signatures = None if half_written else tuple(signatures)
+            self._documents = [(p, self._good[p]) for p, _, _ in signatures if p in self._good]
         return self._documents
 
     def plots(self) -> Plots:
