@@ -2,9 +2,12 @@
 
 DVCLive writes nothing atomically: TSV rows are appended, JSON files are truncated and
 rewritten. So the TSV reader keeps a byte offset, consumes only complete lines and starts over
-when the file shrinks or is replaced (as at the start of every run), which it tells by
-the bytes it consumed no longer being there; the JSON readers keep the
-last value that parsed. A half-written file never yields a wrong point or loses a good one.
+when the file shrinks or is replaced (as at the start of every run), which it tells by the
+bytes it consumed (the first and last WINDOW of them) no longer being there; the JSON readers
+keep the last value that parsed. A half-written file never yields a wrong point or loses a
+good one. A TSV of any length is kept downsampled (`downsample`), read in bounded pieces.
+
+Not thread-safe: one caller at a time (`history.LiveReader` serialises its callers).
 """
 
 from __future__ import annotations
