@@ -2,65 +2,92 @@
 
 DVCLive writes nothing atomically: TSV rows are appended, JSON files are truncated and
 rewritten. So the TSV reader keeps a byte offset, consumes only complete lines and starts over
-when the file shrinks or is replaced (as at the start of every run), which it tells by
-the bytes it consumed no longer being there; the JSON readers keep the
-last value that parsed. A half-written file never yields a wrong point or loses a good one.
+when the file shrinks or is replaced (as at the start of every run), which it tells by the
+bytes it consumed (the first and last WINDOW of them) no longer being there; the JSON readers
+keep the last value that parsed. A half-written file never yields a wrong point or loses a
+good one. A TSV of any length is kept downsampled (`downsample`), read in bounded pieces.
+
+Not thread-safe: one caller at a time (`history.LiveReader` serialises its callers).
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
 import math
 import time
 from collections import Counter
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
+
+from tui.backend.downsample import MAX_POINTS
+from tui.backend.steptable import PIECE, StepTable
+from tui.backend.steptable import Series as Series  # where the app has always found it
 
 HOT_SECONDS = 2.0
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".gif", ".svg", ".webp"})
-
-
-@dataclass
-class Series:
-    """One per-step metric: steps and values in the order they were logged."""
-
-    name: str
-    steps: list[int] = field(default_factory=list)
-    values: list[float] = field(default_factory=list)
+WINDOW = 64 << 10
+"""Bytes at each end of what a tail consumed that must be unchanged for it to read on."""
 
 
 class TsvTail:
-    """Incremental reader of one DVCLive metric TSV (`timestamp?`, `step`, value columns)."""
+    """Incremental reader of one per-step table on disk (a DVCLive metric TSV by default).
 
-    def __init__(self, path: Path, name: str) -> None:
+    Reads what was appended in pieces of bounded size (`steptable.PIECE`) into a downsampled
+    table (`downsample.MAX_POINTS` points per column), so a file of any length costs bounded
+    memory, and a poll costs what was appended, not the file's length.
+    """
+
+    def __init__(
+        self,
+        path: Path,
+        name: str,
+        *,
+        x: str | None = None,
+        y: tuple[str, ...] = (),
+        delimiter: str = "\t",
+        limit: int = MAX_POINTS,
+    ) -> None:
         self.path = path
-        self.series = Series(name)
+        self.name = name
+        self._x, self._y, self._delimiter, self._limit = x, y, delimiter, limit
+        self.table = self._new_table()
         self._offset = 0
         self._signature: tuple[int, int, int, int, int] | None = None
-        self._columns: list[str] | None = None
-        self._consumed = hashlib.blake2b(digest_size=16)
+        self._head = b""
+        self._recent = b""
+
+    def _new_table(self) -> StepTable:
+        return StepTable(delimiter=self._delimiter, x=self._x, y=self._y, limit=self._limit)
+
+    @property
+    def series(self) -> Series:
+        """The (first) value column, named after this tail."""
+        fields = self.table.fields
+        return self.table.series(fields[0], self.name) if fields else Series(self.name)
 
     def _reset(self) -> None:
-        self.series = Series(self.series.name)
+        self.table = self._new_table()
         self._offset = 0
-        self._columns = None
-        self._consumed = hashlib.blake2b(digest_size=16)
+        self._head = self._recent = b""
 
-    def _still_the_same_file(self, handle: Any) -> bool:
+    def _still_the_same_file(self, handle: BinaryIO) -> bool:
         # A new run may rewrite the file on a reused inode and grow it past our offset before
         # we look, even with the same last line: the bytes we consumed must still be there.
-        # Hashing them is cheap (a TSV holds one short row per step) and only done on change.
+        # The first and the last WINDOW bytes consumed are compared (all of them in a file of
+        # up to twice that): a rewrite that keeps both, timestamps included, is not a new run
+        # worth telling apart, and a long file is not read again on every change.
         if not self._offset:
             return True
-        prefix = hashlib.blake2b(handle.read(self._offset), digest_size=16)
-        return prefix.digest() == self._consumed.digest()
+        if handle.read(len(self._head)) != self._head:
+            return False
+        handle.seek(self._offset - len(self._recent))
+        return handle.read(len(self._recent)) == self._recent
 
     def poll(self) -> bool:
         """Read what was appended since the last call; True if the series changed."""
-        had_points = bool(self.series.steps)
+        had_points = bool(self.table.rows)
         try:
             stat = self.path.stat()
             signature = (
@@ -77,60 +104,40 @@ class TsvTail:
                 if not self._still_the_same_file(handle):
                     self._reset()
                 handle.seek(self._offset)
-                chunk = handle.read()
+                grew = self._read_appended(handle)
         except FileNotFoundError:
             self._reset()
             self._signature = None
             return had_points
-        grew = self._consume(chunk)
-        return grew or (had_points and not self.series.steps)
+        return grew or (had_points and not self.table.rows)
 
-    def _consume(self, chunk: bytes) -> bool:
-        end = chunk.rfind(b"\n")
-        if end < 0:
-            return False
-        complete = chunk[: end + 1]
+    def _read_appended(self, handle: BinaryIO) -> bool:
         changed = False
-        for raw in complete.splitlines(keepends=True):
-            self._offset += len(raw)
-            self._consumed.update(raw)
-            line = raw.decode("utf-8", errors="replace").rstrip("\r\n")
-            if not line:
-                continue
-            cells = line.split("\t")
-            if self._columns is None:
-                self._columns = cells
-                continue
-            point = self._parse(cells)
-            if point is not None:
-                self.series.steps.append(point[0])
-                self.series.values.append(point[1])
-                changed = True
+        pending = b""
+        while block := handle.read(PIECE):
+            pending += block
+            end = pending.rfind(b"\n")
+            if end < 0:
+                continue  # one very long line: keep reading until it ends
+            complete, pending = pending[: end + 1], pending[end + 1 :]
+            self._remember(complete)
+            changed |= self.table.feed(complete)
         return changed
 
-    def _parse(self, cells: list[str]) -> tuple[int, float] | None:
-        assert self._columns is not None
-        if len(cells) != len(self._columns) or "step" not in self._columns:
-            return None
-        row = dict(zip(self._columns, cells, strict=True))
-        value_column = next(
-            (c for c in reversed(self._columns) if c not in ("step", "timestamp")), None
-        )
-        if value_column is None:
-            return None
-        try:
-            step = int(row["step"])
-            value = float(row[value_column])
-        except ValueError:
-            return None
-        return step, value
+    def _remember(self, consumed: bytes) -> None:
+        self._offset += len(consumed)
+        if len(self._head) < WINDOW:
+            self._head += consumed[: WINDOW - len(self._head)]
+        self._recent = (self._recent + consumed[-WINDOW:])[-WINDOW:]
 
 
 class JsonFile:
     """A JSON file that is rewritten in place: re-read when it changes, keep the last good value."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, parse: Callable[[bytes], Any] = json.loads) -> None:
         self.path = path
+        self.parse = parse
+        """How the bytes are read: JSON by default (any parser that raises ValueError)."""
         self.value: Any = None
         self.stale = False
         """True while the file on disk does not parse (being written); `value` is the last good."""
@@ -149,7 +156,7 @@ class JsonFile:
         if signature == self._signature and not hot:
             return False
         try:
-            value = json.loads(self.path.read_bytes())
+            value = self.parse(self.path.read_bytes())
         except (OSError, ValueError):
             self.stale = True
             # Not remembered: the writer may finish within the same mtime tick.
@@ -259,8 +266,9 @@ class LiveDir:
             if name not in self.tails:
                 self.tails[name] = TsvTail(tsv, name)
         sklearn_dir = self.path / "plots" / "sklearn"
-        for data in sorted(sklearn_dir.glob("*.json")):
-            self.sklearn.setdefault(data.stem, JsonFile(data))
+        for data in sorted(sklearn_dir.rglob("*.json")):
+            name = data.relative_to(sklearn_dir).with_suffix("").as_posix()
+            self.sklearn.setdefault(name, JsonFile(data))
 
     def poll(self) -> set[str]:
         """Names of what changed: metric names, `metrics.json`, sklearn plot names."""
