@@ -119,7 +119,7 @@ async def test_every_binding_is_in_the_command_palette(repo: Path) -> None:
         await wait_until(pilot, lambda: "alpha" in names(app))
         await pilot.press("ctrl+p")
         await pilot.pause(0.3)
-        await pilot.press(*"Help (question")
+        await pilot.press(*"Help (?")
         await pilot.pause(0.5)
         await pilot.press("enter")
         await wait_until(pilot, lambda: type(app.screen).__name__ == "HelpScreen")

@@ -35,8 +35,7 @@ def settled(*keys: str) -> Callable[[Pilot[Any]], Any]:
     async def run_before(pilot: Pilot[Any]) -> None:
         app = pilot.app
         assert isinstance(app, CatdogApp)
-        await wait_until(pilot, lambda: len(app.view.rows) == 5)
-        await wait_until(pilot, lambda: "step" in app.charts.plain)
+        await wait_until(pilot, lambda: len(app.view.rows) == 5 and app.idle)
         for key in keys:
             await pilot.press(key)
             await wait_until(pilot, lambda: app.idle)

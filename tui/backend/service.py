@@ -176,13 +176,12 @@ class Backend:
         ]  # fmt: skip
 
     def live_dirs(self) -> list[Path]:
-        """The DVCLive folders of the workspace's pipeline."""
-        from tui.backend.follow import live_dirs
-        from tui.backend.index import build_index
-        from tui.backend.sources import WorkspaceSource
-
-        source = WorkspaceSource(self.repo.root, self.repo.dvc_dir)
-        return live_dirs(build_index(source), self.repo.root)
+        """Where the workspace's plots are written: every DVCLive folder of its pipeline, and
+        the folder of each plot file declared outside them (never the whole repository)."""
+        root = self.repo.root
+        with self._live_lock:
+            found = self._live_reader.watch_paths(root)
+        return [path for path in found if path != root] or [root / "dvclive"]
 
     def live_data(self, rows: list[Experiment]) -> dict[str, LiveData]:
         """The DVCLive curves and matrices of these rows, by row key; incremental for running
@@ -195,7 +194,7 @@ class Backend:
         from tui.backend.history import LiveReader
 
         live_dir = self.workspace_live_dir().relative_to(self.repo.root).as_posix()
-        return LiveReader(self.index.git, live_dir)
+        return LiveReader(self.index.git, live_dir, dvc_dir=self.repo.dvc_dir)
 
     def log_of(self, row: Experiment) -> Path | None:
         """The log of a row's run: ours (by name, or the active one for the workspace), or the

@@ -21,19 +21,10 @@ from tui.app.charts import Chart, chart_matches, colour_for, grid_for, render_pa
 from tui.app.messages import ChartsRendered
 from tui.backend.experiments import Experiment
 from tui.backend.history import LiveData
+from tui.backend.layout import group_charts
 from tui.backend.live import Series
 
 EMPTY = "Select experiments with space to chart them; the highlighted one shows meanwhile."
-_VALIDATION = ("eval", "val", "validation", "test")
-
-
-def chart_order(name: str) -> tuple[int, str, str]:
-    """Validation charts first, then training, then the rest, each by metric."""
-    prefix, _, leaf = name.rpartition("/")
-    if not prefix and leaf.startswith("val_"):
-        prefix, leaf = "val", leaf.removeprefix("val_")
-    group = 0 if prefix in _VALIDATION else (1 if prefix in ("", "train") else 2)
-    return group, leaf, prefix
 
 
 def charts_for(
@@ -41,18 +32,22 @@ def charts_for(
     data: Mapping[str, LiveData],
     colours: Mapping[str, int],
 ) -> list[Chart]:
-    """One chart per metric that any charted experiment has, its curves in their colours."""
-    names = sorted({n for e in experiments for n in data.get(e.key, LiveData()).series},
-                   key=chart_order)  # fmt: skip
+    """The charts of every metric any charted experiment has (`layout.group_charts`: one
+    group per metric, validation above training), each with the experiments' curves in their
+    colours; a metric that exists without points yet gets an empty chart (a placeholder)."""
+    found = [data.get(e.key, LiveData()) for e in experiments]
+    names = {name for live in found for name in live.series}
+    empty = {name for live in found for name in live.empty}
     charts = []
-    for name in names:
-        curves: list[tuple[str, str, Series]] = []
-        for index, experiment in enumerate(experiments):
-            series = data.get(experiment.key, LiveData()).series.get(name)
-            if series is not None:
-                colour = colour_for(colours.get(experiment.key, index))
-                curves.append((experiment.label, colour, series))
-        charts.append(Chart(name, tuple(curves)))
+    for group in group_charts(names, empty):
+        for chart in group.charts:
+            curves: list[tuple[str, str, Series]] = []
+            for index, (experiment, live) in enumerate(zip(experiments, found, strict=True)):
+                series = live.series.get(chart.series)
+                if series is not None:
+                    colour = colour_for(colours.get(experiment.key, index))
+                    curves.append((experiment.label, colour, series))
+            charts.append(Chart(chart.series, tuple(curves)))
     return charts
 
 
