@@ -419,7 +419,7 @@ def collect_plots(
 
 
 def plots_of(source: Source, default_live_dir: str = DEFAULT_LIVE_DIR) -> Plots:
-    """`collect_plots` over a Source (a commit, with `outputs.WithOutputs` for its cached
+    """`collect_plots` over a Source (a commit, with `outs.WithOutputs` for its cached
     outputs, or a working tree)."""
 
     def json_of(path: str) -> Any:
