@@ -113,3 +113,58 @@ def test_hostile_or_missing_hashes_are_errors() -> None:
     assert reader.read("d.json") == [("d.json", None)]
     with pytest.raises(OutError, match=re.escape(NOT_IN_CACHE)):
         reader.read("e/metrics.json")
+
+
+class FakeRevision(FakeSource):
+    """A FakeSource that lists its files, as the plots read a revision."""
+
+    def files_under(self, folder: str) -> list[str]:
+        return [p for p in self.files if p.startswith(folder + "/")]
+
+    def dvcfiles(self) -> list[str]:
+        return [p for p in self.files if p.endswith("dvc.yaml")]
+
+
+def test_every_locked_output_at_its_templated_wdir() -> None:
+    # A foreach stage works in a templated folder, and is locked as `name@key`.
+    dvcyaml = b"""\
+stages:
+  eval:
+    foreach: [a, b]
+    do:
+      cmd: echo ${item}
+      wdir: runs/${item}
+      outs: [live]
+"""
+    loss, image = b"step\tloss\n0\t1\n", b"png"
+    manifest = json.dumps([{"relpath": "plots/metrics/loss.tsv", "md5": md5_of(loss)}]).encode()
+    dir_md5 = md5_of(manifest) + ".dir"
+    outs = (
+        f"    - path: live\n      md5: {dir_md5}\n"
+        "    - path: ../../../escape.png\n      md5: " + md5_of(image) + "\n"
+    )
+    locked = lock(outs, "eval@a") + b"  eval@b:\n    cmd: x\n    outs:\n    - path: live\n"
+    locked += b"      md5: " + ("f" * 32 + ".dir").encode() + b"\n"  # not in the cache
+    cache = {dir_md5: manifest, md5_of(loss): loss, md5_of(image): image}
+    reader = CachedReader.locked(FakeRevision({"dvc.yaml": dvcyaml, "dvc.lock": locked}, cache))
+    assert [out.path for out in reader.outs] == ["runs/a/live", "runs/b/live"]
+    assert reader.files_under("") == ["runs/a/live/plots/metrics/loss.tsv"]
+    assert reader.files_under("runs/a/live/plots") == ["runs/a/live/plots/metrics/loss.tsv"]
+    assert reader.md5_of("runs/a/live/plots/metrics/loss.tsv") == md5_of(loss)
+    assert reader.md5_of("runs/a/live/plots") is None
+    assert reader.md5_of("runs/b/live/plots/metrics/loss.tsv") is None
+    with pytest.raises(OutError, match=re.escape(NOT_IN_CACHE)):
+        reader.locate("runs/b/live")
+
+
+def test_a_lock_may_list_a_folders_files_inline() -> None:
+    # As DVC writes for cloud versioning: the manifest's entries under `files`.
+    data = b'{"acc": 1}'
+    outs = (
+        "    - path: eval\n      md5: " + "e" * 32 + ".dir\n      files:\n"
+        f"      - relpath: metrics.json\n        md5: {md5_of(data)}\n"
+        "      - relpath: ../escape.json\n        md5: " + md5_of(data) + "\n"
+    )
+    source = FakeSource({"dvc.lock": lock(outs)}, {md5_of(data): data})
+    reader = CachedReader(source, [CachedOut("eval", "dvc.lock", "train", ".")])
+    assert reader.read("eval") == [("eval/metrics.json", data)]

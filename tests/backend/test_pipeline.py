@@ -9,7 +9,7 @@ from dvc.schema import COMPILED_LOCKFILE_SCHEMA, COMPILED_MULTI_STAGE_SCHEMA
 
 from tests.conftest import ROOT
 from tui.backend.formats import parse_yaml
-from tui.backend.pipeline import _LOCK, _TOP, _plain
+from tui.backend.pipeline import _LOCK, _TOP, _plain, load_pipeline
 
 USUAL = [
     "stages:\n  s:\n    cmd: echo\n",
@@ -99,3 +99,20 @@ def test_this_projects_pipeline_is_read_without_dvc() -> None:
     data = (ROOT / "dvc.yaml").read_bytes()
     plain = _plain(Project(), "dvc.yaml", data)
     assert plain is not None and plain.stages == parse_yaml(data)["stages"]
+
+
+class Files(dict[str, bytes]):
+    """A few files, as a Source."""
+
+    def read(self, path: str) -> bytes | None:
+        return self.get(path)
+
+    def files_under(self, folder: str) -> list[str]:
+        return [p for p in self if p.startswith(folder + "/")]
+
+
+def test_top_level_plots_come_resolved() -> None:
+    plain = Files({"dvc.yaml": b"plots: [a.tsv, {L: {y: {b.tsv: x}}}]\n"})
+    assert load_pipeline(plain, "dvc.yaml").plots == ["a.tsv", {"L": {"y": {"b.tsv": "x"}}}]
+    templated = Files({"dvc.yaml": b"vars: [{d: logs}]\nplots: ['${d}/a.tsv', {'${d}': null}]\n"})
+    assert load_pipeline(templated, "dvc.yaml").plots == ["logs/a.tsv", {"logs": None}]

@@ -112,6 +112,57 @@ def test_the_same_ids_as_dvc_plots_show(tmp_path: Path) -> None:
     assert {s.id for s in ours.specs if s.declared} == set(shown["data"])
 
 
+# Templating in plots: `vars` and `${}` in top-level plot ids and in a named plot's files, a
+# `foreach` stage whose plots and `wdir` are templated, and a `matrix` stage.
+TEMPLATED_DVCYAML = """\
+vars:
+  - live: logs
+    results: out
+stages:
+  evaluate:
+    foreach: [train, test]
+    do:
+      cmd: echo ${item}
+      wdir: ${results}
+      plots:
+        - roc/${item}.csv:
+            x: fpr
+            y: tpr
+  sweep:
+    matrix:
+      lr: [1, 2]
+    cmd: echo ${item.lr}
+    plots:
+      - sweep/lr${item.lr}.csv
+plots:
+  - ${live}/plots/metrics:
+      x: step
+  - Loss:
+      y:
+        ${live}/plots/metrics/train/loss.tsv: loss
+"""
+TEMPLATED_FILES = {
+    "logs/plots/metrics/train/loss.tsv": "step\tloss\n0\t1\n",
+    "out/roc/train.csv": "fpr,tpr\n0,0\n1,1\n",
+    "out/roc/test.csv": "fpr,tpr\n0,0\n1,1\n",
+    "sweep/lr1.csv": "x,y\n0,1\n",
+    "sweep/lr2.csv": "x,y\n0,1\n",
+}
+
+
+def test_templated_plots_have_the_ids_dvc_plots_show_gives(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "templated", {"dvc.yaml": TEMPLATED_DVCYAML, **TEMPLATED_FILES})
+    shown = json.loads(run(["dvc", "plots", "show", "--json"], root).stdout)
+    assert not shown.get("errors")
+    ours = plots_of(WorkspaceSource(root, root / ".dvc"))
+    ids = {s.id for s in ours.specs if s.declared}
+    assert ids == set(shown["data"])
+    assert ids == {"Loss", *TEMPLATED_FILES}
+    by_id = {s.id: s for s in ours.specs}
+    assert by_id["out/roc/test.csv"].files == (PlotFile("out/roc/test.csv", "fpr", ("tpr",)),)
+    assert by_id["Loss"].paths == ["logs/plots/metrics/train/loss.tsv"]
+
+
 def test_dvclive_folder_of_a_path() -> None:
     assert live_folder_of("a/b/plots/metrics/x/y.tsv") == "a/b"
     assert live_folder_of("dvclive/plots/sklearn/cm/test.json") == "dvclive"

@@ -19,7 +19,7 @@ from tui.backend.experiments import Experiment
 from tui.backend.gitstore import GitStore
 from tui.backend.history import LiveReader
 from tui.backend.live import ConfusionMatrix
-from tui.backend.outputs import CachedOutputs, WithOutputs
+from tui.backend.outs import CachedReader, WithOutputs
 
 GET_STARTED = """\
 metrics:
@@ -330,7 +330,7 @@ def test_cached_outputs_only_ever_ask_the_cache_for_hashes() -> None:
     assert files.read("../outside") is None
     assert files.cached("../x") is None
     assert set(source.asked) <= {good, "a" * 32 + ".dir"}
-    assert CachedOutputs(source).md5_of("live/evil.tsv") is None
+    assert CachedReader.locked(source).md5_of("live/evil.tsv") is None
 
 
 def test_a_half_written_dvc_yaml_keeps_its_last_good_plots(tmp_path: Path) -> None:

@@ -2,7 +2,7 @@
 
 A committed experiment is read once (a commit never changes): its plot definitions and data
 come from git, and its DVC-cached outputs (a DVCLive folder declared as a stage output) from
-`.dvc/cache` through `dvc.lock` (`outputs`). A running experiment, or the workspace, is read
+`.dvc/cache` through `dvc.lock` (`outs`). A running experiment, or the workspace, is read
 from its folder on disk, incrementally: each TSV is tailed, each JSON re-read only when it
 changed, dvc.yaml re-parsed only when it changed.
 
@@ -24,7 +24,7 @@ from tui.backend.downsample import MAX_POINTS
 from tui.backend.experiments import Experiment
 from tui.backend.gitstore import GitStore
 from tui.backend.live import HOT_SECONDS, JsonFile, LiveDir, TsvTail
-from tui.backend.outputs import WithOutputs, cache_path
+from tui.backend.outs import WithOutputs, cache_path
 from tui.backend.plotdata import LiveData as LiveData  # where the app has always found it
 from tui.backend.plotdata import assemble, delimiter_of, parse_content
 from tui.backend.plots import PlotFile, Plots, collect_plots, dvcyaml_documents, plots_of

@@ -1,4 +1,4 @@
-"""What one dvc.yaml declares (stages, params, metrics), read by DVC's own rules.
+"""What one dvc.yaml declares (stages, params, metrics, plots), read by DVC's own rules.
 
 DVC reads every dvc.yaml through its templating (`dvc.parsing.DataResolver`): the params.yaml
 beside it is loaded as variables even when nothing uses them, `vars`, `${...}`, `foreach` and
@@ -51,6 +51,8 @@ class Pipeline:
     """Top-level `params:` entries."""
     metrics: list[Any] = field(default_factory=list)
     """Top-level `metrics:` entries."""
+    plots: list[Any] = field(default_factory=list)
+    """Top-level `plots:` entries (a path, or `{id: props}`)."""
     tracked_vars: dict[str, dict[str, Any]] = field(default_factory=dict)
     """Vars file to the values interpolated from it ({dotted key: value}), as DVC tracks them."""
     inputs: frozenset[str] = frozenset()
@@ -59,9 +61,10 @@ class Pipeline:
     """Why DVC cannot read this file (then the whole revision shows only this error)."""
 
 
-def load_pipeline(files: Files, path: str) -> Pipeline:
-    """The pipeline of the dvc.yaml at `path`."""
-    data = files.read(path)
+def load_pipeline(files: Files, path: str, data: bytes | None = None) -> Pipeline:
+    """The pipeline of the dvc.yaml at `path`; `data`, its bytes when the caller has read them
+    already (so that both see the same content of a file being rewritten)."""
+    data = files.read(path) if data is None else data
     if data is None:
         return Pipeline(inputs=frozenset({path}))
     plain = _plain(files, path, data)
@@ -89,6 +92,7 @@ def _plain(files: Files, path: str, data: bytes) -> Pipeline | None:
         stages=contents.get("stages") or {},
         params=contents.get("params") or [],
         metrics=contents.get("metrics") or [],
+        plots=contents.get("plots") or [],
         inputs=frozenset({path, params_path, lock_path}),
     )
 
@@ -376,13 +380,14 @@ def _resolve(fs: _SourceFS, path: str, data: bytes) -> Pipeline:
         stages[name] = stage
     resolver.resolve_artifacts()
     metrics, params = resolver.resolve_metrics(), resolver.resolve_params()
-    resolver.resolve_plots()
+    plots = resolver.resolve_plots()
     resolver.resolve_datasets()
     tracked: dict[str, dict[str, Any]] = {}
     for by_file in resolver.tracked_vars.values():
         for file, values in by_file.items():
             tracked.setdefault(posixpath.normpath(file), {}).update(values)
-    return Pipeline(stages, params, metrics, tracked, frozenset(fs.read_paths | {path}))
+    inputs = frozenset(fs.read_paths | {path})
+    return Pipeline(stages, params, metrics, plots, tracked, inputs)
 
 
 _Key = tuple[str, bytes]

@@ -13,6 +13,8 @@ DVC's rules (dvc/repo/plots/__init__.py, `_collect_pipeline_files`, `_resolve_de
 - props: `x`, `y` (a field or a list of fields), `template`, `title`, `x_label`, `y_label`.
   No `x` means the row number (DVC calls it `step`); no `y` means the last field.
 - an id declared in several dvc.yaml files is shown as `dvc.yaml::id` (`get_plot_id`).
+- each dvc.yaml is read after DVC's templating (`pipeline.load_pipeline`): ids, paths and
+  `wdir` with `${}` resolved, and `foreach`/`matrix` stages generated.
 
 DVCLive (dvclive/dvc.py `make_dvcyaml`, dvclive/plots/) writes `<dir>/plots/metrics/**.tsv`
 (declared `{<dir>/plots/metrics: {x: step}}`), `<dir>/plots/images/`, and sklearn/custom
@@ -36,9 +38,9 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any, Literal
 
-from tui.backend.formats import UnreadableFile, parse_yaml
 from tui.backend.index import DVCFILE, Source
 from tui.backend.live import IMAGE_SUFFIXES
+from tui.backend.pipeline import load_pipeline
 
 PlotKind = Literal["line", "confusion", "curve", "image"]
 CONFUSION_TEMPLATES = frozenset({"confusion", "confusion_normalized"})
@@ -92,20 +94,24 @@ class PlotSpec:
 
 
 def dvcyaml_documents(source: Source) -> list[tuple[str, Mapping[str, Any]]]:
-    """Every dvc.yaml of `source`, parsed: (path, document). The one place dvc.yaml is read
-    for plots, so that a templating resolver can take over here; a file that does not parse
-    is left out, as DVC would fail on it rather than guess."""
-    documents = []
+    """Every dvc.yaml of `source` as DVC reads it, templating resolved (`vars`, `${}`,
+    `foreach`, `matrix`: `pipeline.load_pipeline`): (path, `{stages, metrics, plots}`), a
+    generated stage under its `name@key`. The one place dvc.yaml is read for plots. A file DVC
+    cannot read is left out, as DVC would fail on it rather than guess; so is an empty one,
+    which declares nothing to DVC and is what a reader sees of a file being rewritten."""
+    documents: list[tuple[str, Mapping[str, Any]]] = []
     for path in source.dvcfiles():
         if posixpath.basename(path) != DVCFILE:
             continue
         data = source.read(path)
-        try:
-            parsed = parse_yaml(data) if data is not None else None
-        except UnreadableFile:
+        if data is None or not data.strip():
             continue
-        if isinstance(parsed, Mapping):
-            documents.append((path, parsed))
+        pipeline = load_pipeline(source, path, data)
+        if pipeline.error is None:
+            document = {
+                "stages": pipeline.stages, "metrics": pipeline.metrics, "plots": pipeline.plots,
+            }  # fmt: skip
+            documents.append((path, document))
     return documents
 
 
@@ -413,7 +419,7 @@ def collect_plots(
 
 
 def plots_of(source: Source, default_live_dir: str = DEFAULT_LIVE_DIR) -> Plots:
-    """`collect_plots` over a Source (a commit, with `outputs.WithOutputs` for its cached
+    """`collect_plots` over a Source (a commit, with `outs.WithOutputs` for its cached
     outputs, or a working tree)."""
 
     def json_of(path: str) -> Any:
