@@ -10,7 +10,9 @@ a history of that many commits with `--per-commit` experiments each, listed with
 - ours, refresh: a second listing in one process (what the app does when something changes).
 
 Ours is the code of the tree this script is in, started as the `catdog-tui` console script
-starts it (`from tui.cli import main`), not whatever `catdog-tui` is installed on PATH.
+starts it (`from tui.cli import main`), not whatever `catdog-tui` is installed on PATH. Its
+bytecode is compiled first, as `pip install` does (DVC's is): where PYTHONDONTWRITEBYTECODE
+is set, every start would otherwise compile each of our modules again.
 
     python bench/listing.py --sizes 10 100 500 2000
     python bench/listing.py --history 100 300 --per-commit 3
@@ -19,6 +21,7 @@ starts it (`from tui.cli import main`), not whatever `catdog-tui` is installed o
 from __future__ import annotations
 
 import argparse
+import compileall
 import os
 import shutil
 import statistics
@@ -108,6 +111,7 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
     sizes = args.sizes if args.sizes is not None else [] if args.history else [10, 100, 500, 2000]
+    compileall.compile_dir(ROOT / "tui", quiet=1)
     with tempfile.TemporaryDirectory(prefix="catdog-listing-") as scratch:
         if sizes:
             print("dvc exp show --json  against  catdog-tui ls --json; one baseline")
