@@ -21,16 +21,24 @@ import os
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from tui.backend.errors import BackendError
 
+TYPE_CHECKING = False  # not typing's: importing typing costs 3 ms of `ls` (see record.py)
 if TYPE_CHECKING:
     import pygit2
 
 CommitMeta = dict[str, tuple[float, list[str]]]
 """Commit id to (commit time, parent ids)."""
 _NAMING_REFS = ("refs/heads/", "refs/tags/")
+
+
+def _read_small(path: str) -> bytes:
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        return os.read(descriptor, 64)
+    finally:
+        os.close(descriptor)
 
 
 class RefFiles:
@@ -61,14 +69,14 @@ class RefFiles:
         resolved)."""
         refs = self._packed()
         symbolic: dict[str, str] = {}
-        # os.walk and plain open: a thousand experiment refs are a thousand small files.
+        # os.walk and os.read: a thousand experiment refs are a thousand small files, and a
+        # file object for each (open()) costs twice the time (500 refs: 7 ms, 3 ms this way).
         git_dir = str(self.git_dir)
         for folder, _dirs, files in os.walk(os.path.join(git_dir, "refs")):  # noqa: PTH118
             prefix = os.path.relpath(folder, git_dir).replace(os.sep, "/")
             for name in files:
                 try:
-                    with open(os.path.join(folder, name), encoding="ascii") as handle:  # noqa: PTH118, PTH123
-                        text = handle.read(64).strip()
+                    text = _read_small(os.path.join(folder, name)).decode("ascii").strip()  # noqa: PTH118
                 except (OSError, UnicodeDecodeError):
                     continue
                 if len(text) == 40:
