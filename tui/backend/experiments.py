@@ -9,20 +9,23 @@ new.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
 
 from tui.backend.gitstore import GitStore
 from tui.backend.index import DEFAULT_PARAMS, ProjectIndex, Values, build_index, read_values
 from tui.backend.queue import QueueEntry, read_queue
+from tui.backend.record import Record
 from tui.backend.repo import DvcRepo
 from tui.backend.sources import CommitSource, WorkspaceSource
 from tui.backend.valuecache import ValueCache
 
-Status = Literal["workspace", "queued", "running", "success", "failed"]
-Kind = Literal["workspace", "baseline", "experiment"]
+TYPE_CHECKING = False  # not typing's: importing typing costs 3 ms of `ls` (see record.py)
+if TYPE_CHECKING:
+    from typing import Any, Literal
+
+    Status = Literal["workspace", "queued", "running", "success", "failed"]
+    Kind = Literal["workspace", "baseline", "experiment"]
 EXPS_PREFIX = "refs/exps/"
 # Versioned by how values are read: values stored by a reader with other rules (say, one that
 # found no metrics inside cached outputs) are not reused.
@@ -30,28 +33,43 @@ VALUES_FILE = "values-2.json"
 _Blobs = tuple[tuple[str, str | None], ...]
 
 
-@dataclass
-class Experiment:
+class Experiment(Record):
     """One row of the listing."""
 
-    kind: Kind
-    name: str | None
-    rev: str
-    baseline: str | None
-    status: Status
-    created: datetime | None
-    params: dict[str, dict[str, Any]] = field(default_factory=dict)
-    metrics: dict[str, dict[str, Any]] = field(default_factory=dict)
-    errors: dict[str, str] = field(default_factory=dict)
-    """Params or metrics file to why DVC cannot read it."""
-    error: str | None = None
-    """Why DVC cannot read this revision at all (then it has no params or metrics)."""
-    log: str | None = None
-    """Where a queued run's output goes (DVC's own log), if it has started."""
-    live_root: str | None = None
-    """The folder a running experiment writes to (the workspace or a queued run's copy)."""
-    run_id: str | None = None
-    """A run of ours that DVC does not list (it failed, or is starting)."""
+    def __init__(
+        self,
+        kind: Kind,
+        name: str | None,
+        rev: str,
+        baseline: str | None,
+        status: Status,
+        created: datetime | None,
+        params: dict[str, dict[str, Any]] | None = None,
+        metrics: dict[str, dict[str, Any]] | None = None,
+        errors: dict[str, str] | None = None,
+        error: str | None = None,
+        log: str | None = None,
+        live_root: str | None = None,
+        run_id: str | None = None,
+    ) -> None:
+        self.kind: Kind = kind
+        self.name = name
+        self.rev = rev
+        self.baseline = baseline
+        self.status: Status = status
+        self.created = created
+        self.params: dict[str, dict[str, Any]] = {} if params is None else params
+        self.metrics: dict[str, dict[str, Any]] = {} if metrics is None else metrics
+        self.errors: dict[str, str] = {} if errors is None else errors
+        """Params or metrics file to why DVC cannot read it."""
+        self.error = error
+        """Why DVC cannot read this revision at all (then it has no params or metrics)."""
+        self.log = log
+        """Where a queued run's output goes (DVC's own log), if it has started."""
+        self.live_root = live_root
+        """The folder a running experiment writes to (the workspace or a queued run's copy)."""
+        self.run_id = run_id
+        """A run of ours that DVC does not list (it failed, or is starting)."""
 
     @property
     def key(self) -> str:

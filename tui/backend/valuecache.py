@@ -9,12 +9,14 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import asdict
 from pathlib import Path
-from typing import Any
 
 from tui.backend.gitstore import CommitMeta
-from tui.backend.index import Values
+from tui.backend.values import Values
+
+TYPE_CHECKING = False  # not typing's: importing typing costs 3 ms of `ls` (see record.py)
+if TYPE_CHECKING:
+    from typing import Any
 
 FORMAT = 3
 
@@ -67,7 +69,7 @@ class ValueCache:
             return
         payload = {
             "format": FORMAT,
-            "revs": {rev: asdict(values) for rev, values in self._entries.items()},
+            "revs": {rev: values.as_dict() for rev, values in self._entries.items()},
             "commits": self._commits,
         }
         try:
