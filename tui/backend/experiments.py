@@ -4,6 +4,10 @@ No DVC import and no DVC lock: refs, commits and blobs come from libgit2, queue 
 from the files DVC keeps under `.dvc/tmp/exps`. What a commit holds is computed once per process
 (a commit never changes), so a refresh costs only the workspace, the running runs and what is
 new.
+
+A new process whose commits are all in the value cache imports none of the commit readers
+(index.py, sources.py, and with them YAML, TOML and DVC's pipeline rules) for them; they are
+imported on the first miss, or to read the workspace.
 """
 
 from __future__ import annotations
@@ -13,16 +17,18 @@ from datetime import datetime
 from pathlib import Path
 
 from tui.backend.gitstore import GitStore
-from tui.backend.index import DEFAULT_PARAMS, ProjectIndex, Values, build_index, read_values
 from tui.backend.queue import QueueEntry, read_queue
 from tui.backend.record import Record
 from tui.backend.repo import DvcRepo
-from tui.backend.sources import CommitSource, WorkspaceSource
 from tui.backend.valuecache import ValueCache
+from tui.backend.values import Values
 
 TYPE_CHECKING = False  # not typing's: importing typing costs 3 ms of `ls` (see record.py)
 if TYPE_CHECKING:
     from typing import Any, Literal
+
+    from tui.backend.index import ProjectIndex
+    from tui.backend.sources import CommitSource
 
     Status = Literal["workspace", "queued", "running", "success", "failed"]
     Kind = Literal["workspace", "baseline", "experiment"]
@@ -124,6 +130,8 @@ class ExperimentIndex:
         return tuple((path, self.git.blob_id(rev, path)) for path in paths)
 
     def _commit_index(self, source: CommitSource) -> ProjectIndex:
+        from tui.backend.index import DEFAULT_PARAMS, build_index
+
         # Most commits share their dvc.yaml files: index them once per set of the blobs an
         # index was built from (dvc.yaml files, and what they load: vars, dvc.lock).
         key = self._blobs(source.rev, (*source.dvcfiles(), DEFAULT_PARAMS))
@@ -139,6 +147,9 @@ class ExperimentIndex:
         stored = self._stored.get(rev)
         if stored is not None:
             return stored
+        from tui.backend.index import read_values
+        from tui.backend.sources import CommitSource
+
         source = CommitSource(self.git, rev, self.repo.dvc_dir)
         values = read_values(source, self._commit_index(source), commit=True)
         # A commit's files never change; only an object missing from DVC's cache may arrive.
@@ -147,6 +158,9 @@ class ExperimentIndex:
         return values
 
     def _workspace_values(self, root: Path | None = None) -> Values:
+        from tui.backend.index import build_index, read_values
+        from tui.backend.sources import WorkspaceSource
+
         source = WorkspaceSource(root or self.repo.root, self.repo.dvc_dir)
         return read_values(source, build_index(source))
 
@@ -268,6 +282,8 @@ class ExperimentIndex:
     def _param_errors(self, rev: str, errors: dict[str, str]) -> dict[str, str]:
         if not errors:
             return errors
+        from tui.backend.sources import CommitSource
+
         index = self._commit_index(CommitSource(self.git, rev, self.repo.dvc_dir))
         folders = [m.path for m in index.metrics]
         return {
