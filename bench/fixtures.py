@@ -2,9 +2,12 @@
 
 Each experiment is what `dvc exp run` leaves behind, without training: a commit whose parent is
 the baseline, with its own params.yaml and dvclive/metrics.json, under
-`refs/exps/<baseline[:2]>/<baseline[2:]>/<name>`. Used by the listing benchmark and tests.
+`refs/exps/<baseline[:2]>/<baseline[2:]>/<name>`. `make_repo` puts them all under one baseline;
+`make_history` makes a history of many commits (for `-A`), each with a few experiments. Used by
+the listing benchmark and tests.
 
     python bench/fixtures.py DIR --experiments 500
+    python bench/fixtures.py DIR --commits 300 --per-commit 3
 """
 
 from __future__ import annotations
@@ -111,6 +114,34 @@ def _confusion(rng: random.Random, accuracy: float) -> str:
     return json.dumps(rows)
 
 
+def _experiment_files(rng: random.Random, base_files: dict[str, str]) -> dict[str, str]:
+    epochs = rng.choice([5, 10, 15])
+    accuracy = rng.uniform(0.6, 0.95)
+    return {
+        **base_files,
+        "params.yaml": PARAMS.format(
+            width=rng.choice([128, 180, 224]),
+            batch=rng.choice([16, 32, 64]),
+            lr=rng.choice([0.1, 0.01, 0.001, 0.0003]) * rng.choice([1, 2, 5]),
+            epochs=epochs,
+        ),
+        "dvclive/metrics.json": _metrics(rng, epochs),
+        "dvclive/plots/metrics/eval/accuracy.tsv": _curve(rng, "accuracy", epochs, 0.5, accuracy),
+        "dvclive/plots/metrics/train/accuracy.tsv": _curve(
+            rng, "accuracy", epochs, 0.55, accuracy + 0.03
+        ),
+        "dvclive/plots/sklearn/confusion_matrix.json": _confusion(rng, accuracy),
+    }
+
+
+def _init(path: Path) -> None:
+    path.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["git", "init", "-q", "-b", "main", str(path)], check=True)
+    (path / ".dvc").mkdir(exist_ok=True)
+    (path / ".dvc" / "config").write_text("")
+    (path / ".dvc" / ".gitignore").write_text("/config.local\n/tmp\n/cache\n")
+
+
 def make_repo(path: Path, experiments: int, *, seed: int = 0, when: int | None = None) -> Path:
     """A DVC project with one baseline commit and `experiments` experiments under it.
 
@@ -118,11 +149,7 @@ def make_repo(path: Path, experiments: int, *, seed: int = 0, when: int | None =
     for screenshots that must not change.
     """
     rng = random.Random(seed)
-    path.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["git", "init", "-q", "-b", "main", str(path)], check=True)
-    (path / ".dvc").mkdir(exist_ok=True)
-    (path / ".dvc" / "config").write_text("")
-    (path / ".dvc" / ".gitignore").write_text("/config.local\n/tmp\n/cache\n")
+    _init(path)
     base_files = {
         ".dvc/config": "",
         ".dvc/.gitignore": "/config.local\n/tmp\n/cache\n",
@@ -138,25 +165,7 @@ def make_repo(path: Path, experiments: int, *, seed: int = 0, when: int | None =
     repo.checkout_head(strategy=pygit2.enums.CheckoutStrategy.FORCE)
     baseline = str(base)
     for number in range(experiments):
-        epochs = rng.choice([5, 10, 15])
-        accuracy = rng.uniform(0.6, 0.95)
-        files = {
-            **base_files,
-            "params.yaml": PARAMS.format(
-                width=rng.choice([128, 180, 224]),
-                batch=rng.choice([16, 32, 64]),
-                lr=rng.choice([0.1, 0.01, 0.001, 0.0003]) * rng.choice([1, 2, 5]),
-                epochs=epochs,
-            ),
-            "dvclive/metrics.json": _metrics(rng, epochs),
-            "dvclive/plots/metrics/eval/accuracy.tsv": _curve(
-                rng, "accuracy", epochs, 0.5, accuracy
-            ),
-            "dvclive/plots/metrics/train/accuracy.tsv": _curve(
-                rng, "accuracy", epochs, 0.55, accuracy + 0.03
-            ),
-            "dvclive/plots/sklearn/confusion_matrix.json": _confusion(rng, accuracy),
-        }
+        files = _experiment_files(rng, base_files)
         signature = _signature(None if when is None else when + 60 * (number + 1))
         commit = repo.create_commit(
             None,
@@ -170,11 +179,77 @@ def make_repo(path: Path, experiments: int, *, seed: int = 0, when: int | None =
     return path
 
 
+def make_history(
+    path: Path, commits: int, per_commit: int, *, seed: int = 0, when: int = 1_700_000_000
+) -> Path:
+    """A DVC project whose `main` has `commits` commits (each changing params.yaml and its
+    metrics, as a project whose experiments get committed), `per_commit` experiments under
+    each, a tag every 50 commits and a `side` branch of 5 commits off the middle: what
+    `dvc exp show -A` walks. Commit dates start at `when`, a minute apart.
+
+    Returns the number of rows `dvc exp show -A` lists (workspace included).
+    """
+    rng = random.Random(seed)
+    _init(path)
+    base_files = {
+        ".dvc/config": "",
+        ".dvc/.gitignore": "/config.local\n/tmp\n/cache\n",
+        "dvc.yaml": DVC_YAML,
+        "train.py": "print('trained')\n",
+    }
+    repo = pygit2.Repository(str(path))
+    parent: list[pygit2.Oid] = []
+    middle: pygit2.Oid | None = None
+    clock = when
+
+    def commit(ref: str | None, message: str, files: dict[str, str]) -> pygit2.Oid:
+        nonlocal clock
+        clock += 60
+        signature = _signature(clock)
+        return repo.create_commit(ref, signature, signature, message, _tree(repo, files), parent)
+
+    def add_experiments(baseline: pygit2.Oid, files: dict[str, str]) -> None:
+        sha = str(baseline)
+        for number in range(per_commit):
+            experiment = commit(None, f"dvc: commit experiment {number}", files)
+            repo.references.create(f"refs/exps/{sha[:2]}/{sha[2:]}/{sha[:7]}-{number}", experiment)
+
+    files: dict[str, str] = {}
+    for number in range(commits):
+        # A committed baseline keeps its params and metrics, not its plots.
+        files = {k: v for k, v in _experiment_files(rng, base_files).items()
+                 if not k.startswith("dvclive/plots/")}  # fmt: skip
+        head = commit("refs/heads/main", f"commit {number}", files)
+        if number % 50 == 49:
+            repo.references.create(f"refs/tags/v{number // 50}", head)
+        if number == commits // 2:
+            middle = head
+        parent = [head]  # the next commit's, and this commit's experiments' parent
+        add_experiments(head, _experiment_files(rng, base_files))
+    rows = 1 + commits * (1 + per_commit)
+    if middle is not None:
+        parent = [middle]
+        for number in range(5):
+            side = commit("refs/heads/side", f"side {number}", _experiment_files(rng, base_files))
+            parent = [side]
+            add_experiments(side, _experiment_files(rng, base_files))
+        rows += 5 * (1 + per_commit)
+    repo.set_head("refs/heads/main")
+    repo.checkout_head(strategy=pygit2.enums.CheckoutStrategy.FORCE)
+    return rows
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("path", type=Path)
     parser.add_argument("--experiments", type=int, default=500)
+    parser.add_argument("--commits", type=int, help="a history of this many commits instead")
+    parser.add_argument("--per-commit", type=int, default=3, help="experiments per commit")
     args = parser.parse_args()
+    if args.commits:
+        rows = make_history(args.path, args.commits, args.per_commit)
+        print(f"{args.path}: {args.commits} commits, {rows} rows in `dvc exp show -A`")
+        return
     make_repo(args.path, args.experiments)
     print(f"{args.path}: 1 baseline, {args.experiments} experiments")
 

@@ -3,24 +3,30 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
-import signal
 import sys
-import threading
-from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from tui import __version__
 from tui.backend.errors import BackendError
-from tui.backend.experiments import Experiment
-from tui.backend.service import Backend
-from tui.display import cell, columns, flat_values
+from tui.backend.experiments import Experiment, ExperimentIndex
+from tui.backend.repo import find_repo
 
-Handler = Callable[[Backend, argparse.Namespace], int]
+# `ls` starts a new process each time, and imports were most of its time: what only the other
+# commands need (the Backend, the table's layout, signals and threads) is imported where it is
+# used. Not even typing's TYPE_CHECKING: importing typing costs 3 ms (see backend/record.py).
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from collections.abc import Callable, Sequence
+
+    from tui.backend.service import Backend
+
+    Handler = Callable[[Backend, argparse.Namespace], int]
 
 
 def _table(rows: list[Experiment]) -> str:
+    from tui.display import cell, columns, flat_values
+
     # Params that differ between rows say what each experiment is; the rest is noise here.
     metric_keys, param_keys = columns(rows, only_changed=True)
     header = ["Experiment", "rev", "status", "created", *metric_keys, *param_keys]
@@ -46,9 +52,12 @@ def _table(rows: list[Experiment]) -> str:
     )
 
 
-def cmd_ls(backend: Backend, args: argparse.Namespace) -> int:
+def cmd_ls(_backend: None, args: argparse.Namespace) -> int:
     """List experiments."""
-    rows = backend.experiments(num=args.num, all_commits=args.all_commits)
+    # What Backend.experiments lists (it adds a lock), without importing service.py and what
+    # it imports (dataclasses and inspect among them): 10 ms of every `ls`.
+    repo = find_repo(Path(args.directory) if args.directory else None)
+    rows = ExperimentIndex(repo).list(args.num, args.all_commits)
     if args.json:
         # Indented for a person; compact (and several times faster to encode) for a pipe.
         indent = 2 if sys.stdout.isatty() else None
@@ -59,6 +68,10 @@ def cmd_ls(backend: Backend, args: argparse.Namespace) -> int:
 
 
 def _follow_run(backend: Backend, run_id: str, total: int | None) -> int:
+    import contextlib
+    import signal
+    import threading
+
     from tui.backend.follow import StepFollower
     from tui.backend.watch import Watcher
 
@@ -181,6 +194,7 @@ def _open_app(backend: Backend) -> int:
 def cmd_demo(_backend: Backend | None, args: argparse.Namespace) -> int:
     """Make the demo project, start its first experiment and open the app there."""
     from tui.backend.demo import make_demo
+    from tui.backend.service import Backend
 
     repo = make_demo(Path(args.path))
     backend = Backend(repo)
@@ -210,7 +224,7 @@ def build_parser() -> argparse.ArgumentParser:
     ls.add_argument("--json", action="store_true", help="one JSON object per row")
     ls.add_argument("-n", "--num", type=int, default=1, help="baseline commits to show")
     ls.add_argument("-A", "--all-commits", action="store_true", help="experiments of all commits")
-    ls.set_defaults(handler=cmd_ls)
+    ls.set_defaults(handler=cmd_ls, needs_repo=False)  # it finds the repository itself
 
     run = commands.add_parser("run", help="run an experiment (`dvc exp run`)")
     run.add_argument(
@@ -268,6 +282,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         if handler is not None and not getattr(args, "needs_repo", True):
             return handler(None, args)  # type: ignore[arg-type]
+        from tui.backend.service import Backend
+
         backend = Backend.discover(Path(args.directory) if args.directory else None)
         if handler is None:
             return _open_app(backend)

@@ -4,25 +4,36 @@ No DVC import and no DVC lock: refs, commits and blobs come from libgit2, queue 
 from the files DVC keeps under `.dvc/tmp/exps`. What a commit holds is computed once per process
 (a commit never changes), so a refresh costs only the workspace, the running runs and what is
 new.
+
+A new process whose commits are all in the value cache, and whose workspace is unchanged since
+it was last read (valuecache.py), imports none of the readers (index.py, sources.py, and with
+them YAML, TOML and DVC's pipeline rules); they are imported on the first miss. Those imports
+were about 35 ms of the 125 ms a cached `catdog-tui ls` took (`python -X importtime`, 500
+experiments, on the development machine).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
 
 from tui.backend.gitstore import GitStore
-from tui.backend.index import DEFAULT_PARAMS, ProjectIndex, Values, build_index, read_values
 from tui.backend.queue import QueueEntry, read_queue
+from tui.backend.record import Record
 from tui.backend.repo import DvcRepo
-from tui.backend.sources import CommitSource, WorkspaceSource
 from tui.backend.valuecache import ValueCache
+from tui.backend.values import Values
 
-Status = Literal["workspace", "queued", "running", "success", "failed"]
-Kind = Literal["workspace", "baseline", "experiment"]
+TYPE_CHECKING = False  # not typing's: importing typing costs 3 ms of `ls` (see record.py)
+if TYPE_CHECKING:
+    from typing import Any, Literal
+
+    from tui.backend.index import ProjectIndex
+    from tui.backend.sources import CommitSource
+
+    Status = Literal["workspace", "queued", "running", "success", "failed"]
+    Kind = Literal["workspace", "baseline", "experiment"]
 EXPS_PREFIX = "refs/exps/"
 # Versioned by how values are read: values stored by a reader with other rules (say, one that
 # found no metrics inside cached outputs) are not reused.
@@ -30,28 +41,43 @@ VALUES_FILE = "values-2.json"
 _Blobs = tuple[tuple[str, str | None], ...]
 
 
-@dataclass
-class Experiment:
+class Experiment(Record):
     """One row of the listing."""
 
-    kind: Kind
-    name: str | None
-    rev: str
-    baseline: str | None
-    status: Status
-    created: datetime | None
-    params: dict[str, dict[str, Any]] = field(default_factory=dict)
-    metrics: dict[str, dict[str, Any]] = field(default_factory=dict)
-    errors: dict[str, str] = field(default_factory=dict)
-    """Params or metrics file to why DVC cannot read it."""
-    error: str | None = None
-    """Why DVC cannot read this revision at all (then it has no params or metrics)."""
-    log: str | None = None
-    """Where a queued run's output goes (DVC's own log), if it has started."""
-    live_root: str | None = None
-    """The folder a running experiment writes to (the workspace or a queued run's copy)."""
-    run_id: str | None = None
-    """A run of ours that DVC does not list (it failed, or is starting)."""
+    def __init__(
+        self,
+        kind: Kind,
+        name: str | None,
+        rev: str,
+        baseline: str | None,
+        status: Status,
+        created: datetime | None,
+        params: dict[str, dict[str, Any]] | None = None,
+        metrics: dict[str, dict[str, Any]] | None = None,
+        errors: dict[str, str] | None = None,
+        error: str | None = None,
+        log: str | None = None,
+        live_root: str | None = None,
+        run_id: str | None = None,
+    ) -> None:
+        self.kind: Kind = kind
+        self.name = name
+        self.rev = rev
+        self.baseline = baseline
+        self.status: Status = status
+        self.created = created
+        self.params: dict[str, dict[str, Any]] = {} if params is None else params
+        self.metrics: dict[str, dict[str, Any]] = {} if metrics is None else metrics
+        self.errors: dict[str, str] = {} if errors is None else errors
+        """Params or metrics file to why DVC cannot read it."""
+        self.error = error
+        """Why DVC cannot read this revision at all (then it has no params or metrics)."""
+        self.log = log
+        """Where a queued run's output goes (DVC's own log), if it has started."""
+        self.live_root = live_root
+        """The folder a running experiment writes to (the workspace or a queued run's copy)."""
+        self.run_id = run_id
+        """A run of ours that DVC does not list (it failed, or is starting)."""
 
     @property
     def key(self) -> str:
@@ -106,6 +132,8 @@ class ExperimentIndex:
         return tuple((path, self.git.blob_id(rev, path)) for path in paths)
 
     def _commit_index(self, source: CommitSource) -> ProjectIndex:
+        from tui.backend.index import DEFAULT_PARAMS, build_index
+
         # Most commits share their dvc.yaml files: index them once per set of the blobs an
         # index was built from (dvc.yaml files, and what they load: vars, dvc.lock).
         key = self._blobs(source.rev, (*source.dvcfiles(), DEFAULT_PARAMS))
@@ -121,6 +149,9 @@ class ExperimentIndex:
         stored = self._stored.get(rev)
         if stored is not None:
             return stored
+        from tui.backend.index import read_values
+        from tui.backend.sources import CommitSource
+
         source = CommitSource(self.git, rev, self.repo.dvc_dir)
         values = read_values(source, self._commit_index(source), commit=True)
         # A commit's files never change; only an object missing from DVC's cache may arrive.
@@ -129,8 +160,19 @@ class ExperimentIndex:
         return values
 
     def _workspace_values(self, root: Path | None = None) -> Values:
-        source = WorkspaceSource(root or self.repo.root, self.repo.dvc_dir)
-        return read_values(source, build_index(source))
+        root = root or self.repo.root
+        # The workspace's values are kept on disk (not a queued run's temporary copy).
+        kept = root == self.repo.root
+        if kept and (stored := self._stored.workspace(str(root))) is not None:
+            return stored
+        from tui.backend.index import build_index, read_values
+        from tui.backend.sources import WorkspaceSource
+
+        source = WorkspaceSource(root, self.repo.dvc_dir)
+        values = read_values(source, build_index(source))
+        if kept:
+            self._stored.put_workspace(str(root), source.inputs, values)
+        return values
 
     def _row(self, kind: Kind, rev: str, name: str | None, baseline: str | None,
              status: Status) -> Experiment:  # fmt: skip
@@ -250,6 +292,8 @@ class ExperimentIndex:
     def _param_errors(self, rev: str, errors: dict[str, str]) -> dict[str, str]:
         if not errors:
             return errors
+        from tui.backend.sources import CommitSource
+
         index = self._commit_index(CommitSource(self.git, rev, self.repo.dvc_dir))
         folders = [m.path for m in index.metrics]
         return {

@@ -21,16 +21,48 @@ import os
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from tui.backend.errors import BackendError
 
+TYPE_CHECKING = False  # not typing's: importing typing costs 3 ms of `ls` (see record.py)
 if TYPE_CHECKING:
     import pygit2
 
 CommitMeta = dict[str, tuple[float, list[str]]]
 """Commit id to (commit time, parent ids)."""
 _NAMING_REFS = ("refs/heads/", "refs/tags/")
+
+
+def _loose_refs(git_dir: str) -> Iterator[tuple[str, str]]:
+    """(name, first bytes as text) of every file under `refs/`.
+
+    A thousand experiment refs are a thousand small files, in a folder per baseline: scandir
+    and os.read, not os.walk (and its relpath per folder) and open() (a file object per ref).
+    Measured: 500 refs in one folder 6.7 ms that way, 2.6 ms this way; 920 refs in 490
+    folders (`-A` over 300 commits) 21 ms, 9.4 ms.
+    """
+    folders = ["refs"]
+    while folders:
+        folder = folders.pop()
+        try:
+            entries = os.scandir(os.path.join(git_dir, folder))  # noqa: PTH118
+        except OSError:
+            continue
+        with entries:
+            for entry in entries:
+                name = f"{folder}/{entry.name}"
+                if entry.is_dir(follow_symlinks=False):
+                    folders.append(name)
+                    continue
+                try:
+                    descriptor = os.open(entry.path, os.O_RDONLY)
+                    try:
+                        data = os.read(descriptor, 64)
+                    finally:
+                        os.close(descriptor)
+                    yield name, data.decode("ascii").strip()
+                except (OSError, UnicodeDecodeError):
+                    continue  # gone since listed, a link to a folder, not a ref
 
 
 class RefFiles:
@@ -61,20 +93,11 @@ class RefFiles:
         resolved)."""
         refs = self._packed()
         symbolic: dict[str, str] = {}
-        # os.walk and plain open: a thousand experiment refs are a thousand small files.
-        git_dir = str(self.git_dir)
-        for folder, _dirs, files in os.walk(os.path.join(git_dir, "refs")):  # noqa: PTH118
-            prefix = os.path.relpath(folder, git_dir).replace(os.sep, "/")
-            for name in files:
-                try:
-                    with open(os.path.join(folder, name), encoding="ascii") as handle:  # noqa: PTH118, PTH123
-                        text = handle.read(64).strip()
-                except (OSError, UnicodeDecodeError):
-                    continue
-                if len(text) == 40:
-                    refs[f"{prefix}/{name}"] = text
-                elif text.startswith("ref: "):
-                    symbolic[f"{prefix}/{name}"] = text[5:]
+        for name, text in _loose_refs(str(self.git_dir)):
+            if len(text) == 40:
+                refs[name] = text
+            elif text.startswith("ref: "):
+                symbolic[name] = text[5:]
         for name, target in symbolic.items():
             # e.g. refs/remotes/origin/HEAD; a chain of symbolic refs is left out.
             if target in refs:

@@ -40,6 +40,7 @@ from tui.backend.pipeline import DEFAULT_PARAMS as DEFAULT_PARAMS
 from tui.backend.pipeline import DVCFILE as DVCFILE
 from tui.backend.pipeline import LOCKFILE as LOCKFILE
 from tui.backend.pipeline import load_pipeline
+from tui.backend.values import Values as Values
 
 
 class Source(Protocol):
@@ -207,18 +208,6 @@ def _metric_values(data: Any) -> Any:
         if extracted not in (None, {}):
             kept[key] = extracted
     return kept
-
-
-@dataclass
-class Values:
-    """Params and metrics of one revision, each `{file: {dotted.key: value}}`."""
-
-    params: dict[str, dict[str, Any]] = field(default_factory=dict)
-    metrics: dict[str, dict[str, Any]] = field(default_factory=dict)
-    errors: dict[str, str] = field(default_factory=dict)
-    """File to why it could not be read, as DVC's per-file `error`."""
-    error: str | None = None
-    """Why DVC cannot read the revision at all (its pipelines): then nothing else is shown."""
 
 
 def _expand(source: Source, path: str) -> list[str]:

@@ -13,39 +13,55 @@ Every file here may be half-written or gone by the time it is read: unreadable o
 
 from __future__ import annotations
 
-import base64
 import json
 import os
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Literal
 
 from tui.backend.gitstore import GitStore
+from tui.backend.record import Record
 from tui.backend.repo import DvcRepo
+
+TYPE_CHECKING = False  # not typing's: importing typing costs 3 ms of `ls` (see record.py)
+if TYPE_CHECKING:
+    from typing import Any, Final, Literal
+
+    QueueStatus = Literal["queued", "running", "failed", "success"]
 
 RUN_EXP_TASK = "dvc.repo.experiments.queue.tasks.run_exp"
 READY = frozenset({"SUCCESS", "FAILURE", "REVOKED"})
 ACTIVE_WORKSPACE_STATUSES = frozenset({0, 1, 2})  # TaskStatus PENDING, PREPARING, RUNNING
 
-QueueStatus = Literal["queued", "running", "failed", "success"]
 
+class QueueEntry(Record):
+    """One entry of the celery queue (or a workspace run) and what became of it. Not a
+    dataclass: see record.py."""
 
-@dataclass(frozen=True)
-class QueueEntry:
-    """One entry of the celery queue (or a workspace run) and what became of it."""
+    def __init__(
+        self,
+        rev: str,
+        name: str | None,
+        baseline: str,
+        status: QueueStatus,
+        created: datetime | None = None,
+        log: str | None = None,
+        run_root: Path | None = None,
+        task_id: str | None = None,
+    ) -> None:
+        self.rev: Final = rev
+        """The stash commit holding its params ("workspace" for a workspace run)."""
+        self.name: Final = name
+        self.baseline: Final = baseline
+        self.status: Final[QueueStatus] = status
+        self.created: Final = created
+        self.log: Final = log
+        self.run_root: Final = run_root
+        """The working tree it runs in, while it runs."""
+        self.task_id: Final = task_id
 
-    rev: str
-    """The stash commit holding its params ("workspace" for a workspace run)."""
-    name: str | None
-    baseline: str
-    status: QueueStatus
-    created: datetime | None = None
-    log: str | None = None
-    run_root: Path | None = None
-    """The working tree it runs in, while it runs."""
-    task_id: str | None = None
+    def __hash__(self) -> int:
+        return hash(tuple(vars(self).values()))
 
 
 def _read_json(path: Path) -> Any:
@@ -70,6 +86,8 @@ def _run_exp_entries(folder: Path) -> Iterator[tuple[str, dict[str, Any], float]
         headers = message.get("headers") or {}
         if headers.get("task") != RUN_EXP_TASK:
             continue
+        import base64  # only with a queue: 1 ms of every `ls` otherwise
+
         try:
             body = json.loads(base64.b64decode(message["body"]))
             args, kwargs = body[0], body[1]

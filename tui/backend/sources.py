@@ -10,6 +10,7 @@ from tui.backend.dvcignore import DVC_DIR, IGNORE_FILE, IgnoreRules, commit_rule
 from tui.backend.gitstore import GitStore
 from tui.backend.index import DVCFILE
 from tui.backend.outs import cache_object, inside_repo
+from tui.backend.valuecache import Signature, signature
 
 # Folders that never hold a dvc.yaml worth reading, and may be huge.
 _SKIP_DIRS = frozenset({".git", ".dvc", ".venv", "venv", "node_modules", "__pycache__"})
@@ -56,26 +57,41 @@ class WorkspaceSource:
     def __init__(self, root: Path, dvc_dir: Path) -> None:
         self.root, self.dvc_dir = root, dvc_dir
         self._dvcfiles: list[str] | None = None
+        self.inputs: dict[str, Signature] | None = {}
+        """Every path read or listed so far, to its signature (valuecache.py) when it was: what
+        was read from here stays true while they stay the same. None once something else was
+        read too (DVC's cache)."""
+
+    def _note(self, path: Path | str) -> None:
+        if self.inputs is not None:
+            self.inputs.setdefault(str(path), signature(str(path)))
 
     def read(self, path: str) -> bytes | None:
         """A file's bytes now."""
         if not _inside(path):
             return None
+        file = self.root / path
+        self._note(file)  # before reading: a write in between shows as a change
         try:
-            return (self.root / path).read_bytes()
+            return file.read_bytes()
         except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
             return None
 
     def files_under(self, folder: str) -> list[str]:
         """Files on disk inside `folder`."""
         base = self.root / folder
-        if not _inside(folder) or not base.is_dir():
+        if not _inside(folder):
             return []
-        return [
-            str(path.relative_to(self.root).as_posix())
-            for path in base.rglob("*")
-            if path.is_file()
-        ]
+        self._note(base)
+        if not base.is_dir():
+            return []
+        files = []
+        for path in base.rglob("*"):
+            if path.is_file():
+                files.append(str(path.relative_to(self.root).as_posix()))
+            elif path.is_dir() and not path.is_symlink():
+                self._note(path)  # listed (rglob does not enter linked folders)
+        return files
 
     def dvcfiles(self) -> list[str]:
         """Every dvc.yaml under the root that DVC reads, as DVC walks: .dvcignored folders and
@@ -84,6 +100,7 @@ class WorkspaceSource:
             found = []
             rules = IgnoreRules()
             for folder, dirs, files in os.walk(self.root):
+                self._note(folder)  # a new dvc.yaml, .dvcignore or folder changes it
                 relative = Path(folder).relative_to(self.root).as_posix()
                 relative = "" if relative == "." else relative
                 if IGNORE_FILE in files:
@@ -96,6 +113,7 @@ class WorkspaceSource:
                         continue
                     if (Path(folder) / name / DVC_DIR).exists():
                         rules.add_subrepo(path)
+                        self._note(Path(folder) / name)  # until its .dvc goes
                         continue
                     kept.append(name)
                 dirs[:] = kept
@@ -107,6 +125,7 @@ class WorkspaceSource:
 
     def cached(self, md5: str) -> bytes | None:
         """An object of the local DVC cache."""
+        self.inputs = None  # objects may arrive (`dvc pull`): not worth tracking, it is rare
         return cache_object(self.dvc_dir, md5)
 
 
