@@ -570,6 +570,45 @@ def stop_group(process: subprocess.Popen[bytes]) -> None:
     process.wait(timeout=5)
 
 
+# What-ifs: costs switched off in this process, to measure what each is worth ---------------
+
+WITHOUT = {
+    "spinner": "running rows' spinner not advanced (ExperimentsTable.spin does nothing)",
+    "header-refresh": "Backend.header() reuses the refs the listing just read (no 2nd walk)",
+    "table-redraw": "a listing does not lay the table out again (CatdogApp._redraw_table only "
+    "updates the details line): the most an incremental layout could save",
+}
+
+
+def switch_off(names: Sequence[str]) -> None:
+    """Monkeypatch this process's app for the `--without` what-ifs (never the app's files)."""
+    from tui.app.app import CatdogApp
+    from tui.app.widgets.experiments import ExperimentsTable
+    from tui.backend.service import Backend, Header
+
+    for name in names:
+        if name == "spinner":
+            ExperimentsTable.spin = lambda self, frame: None  # type: ignore[method-assign]
+        elif name == "header-refresh":
+
+            def header(self: Backend) -> Header:
+                with self._listing_lock:
+                    git = self.index.git
+                    return Header(self.repo.root.name, git.branch(), git.head())
+
+            Backend.header = header  # type: ignore[method-assign]
+        elif name == "table-redraw":
+
+            def redraw(self: CatdogApp) -> None:
+                if self.table.layout_shown is None or self.table.row_count == 0:
+                    self.table.show(self.view, self.frame // 2)
+                self._show_details(self.table.highlighted)
+
+            CatdogApp._redraw_table = redraw  # type: ignore[method-assign]
+        else:
+            raise SystemExit(f"--without {name}: one of {', '.join(WITHOUT)}")
+
+
 # Report ------------------------------------------------------------------------------------
 
 
@@ -580,7 +619,8 @@ def report(figures: dict[str, Any], experiments: int) -> list[tuple[str, str, st
     def add(what: str, measured: str, budget: str, met: bool | None) -> None:
         rows.append((what, measured, budget, "-" if met is None else ("met" if met else "MISSED")))
 
-    for state, name in (("running", "run going"), ("idle", "idle")):
+    states = [(s, n) for s, n in (("running", "run going"), ("idle", "idle")) if s in figures]
+    for state, name in states:
         windows = figures[state]["cpu"]
         cpu = [w["cpu_pct"] for w in windows]
         loop = [w["loop_pct"] for w in windows]
@@ -589,7 +629,9 @@ def report(figures: dict[str, Any], experiments: int) -> list[tuple[str, str, st
         add(f"app CPU, {name} (% of a core)",
             f"median {median(cpu):.1f}  max {max(cpu):.1f}  (event loop {median(loop):.1f}; "
             f"{listings:.1f} listings/s)", f"< {budget:g}", median(cpu) < budget)  # fmt: skip
-    for state, name in (("running", "run going"), ("idle", "idle")):
+    for state, name in states:
+        if not figures[state]["keys"]:
+            continue
         keys = [1000 * s for s in figures[state]["keys"]]
         missed = figures[state]["keys_missed"]
         add(f"key to screen, {name}",
@@ -599,14 +641,26 @@ def report(figures: dict[str, Any], experiments: int) -> list[tuple[str, str, st
         charts = [1000 * s for s in figures[state]["keys_charts"]]
         add(f"key to new row's charts, {name}",
             f"p50 {median(charts):.0f} ms  p95 {p95(charts):.0f} ms", "-", None)  # fmt: skip
-    for name, samples in (("warm", figures["startup_warm"]), ("cold", figures["startup_cold"]),
-                          ("warm, run going", figures["startup_running"])):  # fmt: skip
+    for name, part in (("warm", "startup_warm"), ("cold", "startup_cold"),
+                       ("warm, run going", "startup_running")):  # fmt: skip
+        samples = figures.get(part)
+        if not samples:
+            continue
         painted = [s["painted"] for s in samples]
         imports = median([s["imports"] for s in samples])
         add(f"start to painted table, {name}",
             f"median {median(painted):.2f} s  max {max(painted):.2f} s  (+{imports:.2f} s imports)",
             "< 1 s", median(painted) < 1.0)  # fmt: skip
-    lines = [1000 * s for s in figures["running"]["lines"]]
+    for mode, big in figures.get("big", {}).items():
+        size = f"{figures['mb']:g} MB TSV, {mode}"
+        add(f"{size}: to chart", f"{big['seconds']:.2f} s ({big['points']} points)",
+            "seconds (< 10 s)", big["seconds"] < 10)  # fmt: skip
+        add(f"{size}: peak RSS",
+            f"{big['rss_mb']:.0f} MB (after imports {big['at_start_mb']:.0f} MB)", "< 300 MB",
+            big["rss_mb"] < 300)  # fmt: skip
+    if "running" not in figures:
+        return rows
+    lines = [1000 * s for s in figures["running"]["lines"]] or [math.nan]
     add("line on disk to chart (probe.tsv)",
         f"p50 {median(lines):.0f} ms  p95 {p95(lines):.0f} ms  (n={len(lines)}"
         + (f", {figures['running']['lines_missed']} timed out)"
@@ -617,13 +671,6 @@ def report(figures: dict[str, Any], experiments: int) -> list[tuple[str, str, st
         add("DVCLive's own rows to chart",
             f"p50 {median(own):.0f} ms  p95 {p95(own):.0f} ms  (n={len(own)})",
             "p95 < 150 ms", p95(own) < 150)  # fmt: skip
-    for mode, big in figures.get("big", {}).items():
-        size = f"{figures['mb']:g} MB TSV, {mode}"
-        add(f"{size}: to chart", f"{big['seconds']:.2f} s ({big['points']} points)",
-            "seconds (< 10 s)", big["seconds"] < 10)  # fmt: skip
-        add(f"{size}: peak RSS",
-            f"{big['rss_mb']:.0f} MB (after imports {big['at_start_mb']:.0f} MB)", "< 300 MB",
-            big["rss_mb"] < 300)  # fmt: skip
     return rows
 
 
@@ -646,6 +693,12 @@ def main() -> None:
     parser.add_argument("--step", type=float, default=0.5, help="seconds between DVCLive steps")
     parser.add_argument("--mb", type=float, default=100.0, help="the big TSV; 0 skips it")
     parser.add_argument("--json", type=Path, help="write every sample here")
+    parser.add_argument(
+        "--parts",
+        default="startup,idle,running,big",
+        help="what to measure, of startup, idle, running, big",
+    )
+    parser.add_argument("--without", default="", help=f"what-ifs, of {', '.join(WITHOUT)}")
     parser.add_argument("--profile", type=Path,
                         help="a folder: one more CPU window per state under py-spy")  # fmt: skip
     args = parser.parse_args()
@@ -653,32 +706,42 @@ def main() -> None:
     os.environ.update(ENV)
     from bench.fixtures import make_repo
 
+    parts = set(args.parts.split(","))
+    without = [name for name in args.without.split(",") if name]
+    switch_off(without)
     rng = random.Random(1)
     figures: dict[str, Any] = {"load": [os.getloadavg()], "window": args.window, "mb": args.mb}
     with tempfile.TemporaryDirectory(prefix="catdog-budgets-") as scratch:
         root = make_repo(Path(scratch) / "repo", args.experiments)
         (root / "train.py").write_text(STAGE)
         print(f"{args.experiments} experiments in {root}", flush=True)
-        figures["startup_cold"] = startups(root, max(1, args.startups // 2), cold=True)
-        figures["startup_warm"] = startups(root, args.startups, cold=False)
-        print("start-up done; idle session", flush=True)
-        figures["idle"] = asyncio.run(session(root, args, running=False, rng=rng))
-        print("idle done; starting a run", flush=True)
-        with workspace_run(root, args.step):
-            figures["startup_running"] = startups(root, args.startups, cold=False)
-            figures["running"] = asyncio.run(session(root, args, running=True, rng=rng))
-        print("run stopped", flush=True)
-        if args.mb:
+        if "startup" in parts:
+            figures["startup_cold"] = startups(root, max(1, args.startups // 2), cold=True)
+            figures["startup_warm"] = startups(root, args.startups, cold=False)
+        if "idle" in parts:
+            print("idle session", flush=True)
+            figures["idle"] = asyncio.run(session(root, args, running=False, rng=rng))
+        if "running" in parts or "startup" in parts:
+            print("starting a run", flush=True)
+            with workspace_run(root, args.step):
+                if "startup" in parts:
+                    figures["startup_running"] = startups(root, args.startups, cold=False)
+                if "running" in parts:
+                    figures["running"] = asyncio.run(session(root, args, running=True, rng=rng))
+            print("run stopped", flush=True)
+        if "big" in parts and args.mb:
             figures["big"] = big_tsv(root, args.mb)
     figures["load"].append(os.getloadavg())
     if args.json:
         args.json.write_text(json.dumps(figures, indent=1))
     for state in ("idle", "running"):
-        for window in figures[state]["cpu"]:
+        for window in figures.get(state, {}).get("cpu", []):
             print(f"{state:8} " + "  ".join(
                 f"{k} {v:.1f}" if isinstance(v, float) else f"{k} {v}" for k, v in window.items()
             ))  # fmt: skip
     print_table(report(figures, args.experiments), args.experiments)
+    for name in without:
+        print(f"without {name}: {WITHOUT[name]}")
     load = ", ".join(" ".join(f"{x:.2f}" for x in each) for each in figures["load"])
     print(f"load average (1, 5, 15 min) at the start, at the end: {load}")
 
