@@ -284,6 +284,45 @@ async def profile_window(path: Path, seconds: float) -> None:
     await spy.wait()
 
 
+async def costs(app: Any, probe: Probe, repeats: int = 7) -> dict[str, float]:
+    """Milliseconds of what one refresh does, each timed alone on the idle app (median):
+    the listing worker's calls, the table layout on the event loop, and the CPU of one
+    paint after one table cell changed."""
+    from rich.text import Text
+
+    from tui.app.widgets.experiments import table_layout
+
+    def timed(call: Callable[[], object]) -> float:
+        spent = []
+        for _ in range(repeats):
+            started = time.perf_counter()
+            call()
+            spent.append(time.perf_counter() - started)
+        return 1000 * median(spent)
+
+    backend = app.backend
+    git = backend.index.git
+    fresh = backend.experiments(with_runs=True)
+    found = {
+        "listing: experiments()": timed(lambda: backend.experiments(with_runs=True)),
+        "listing: header()": timed(backend.header),
+        "of which a walk of the refs": timed(lambda: git._ref_files.all()),
+        "loop: rows == rows": timed(lambda: fresh == app.view.rows),
+        "loop: table_layout()": timed(lambda: table_layout(app.view)),
+    }
+    paints = []
+    key = row_keys(app)[0]
+    for index in range(repeats):
+        painted = probe.paint_when(lambda: True)
+        cpu = time.process_time()
+        app.table.update_cell(key, "rev", Text(f"-{index}"))
+        await asyncio.wait_for(painted, 5)
+        paints.append(time.process_time() - cpu)
+        await asyncio.sleep(0.2)
+    found["loop: a paint after one cell changed (CPU)"] = 1000 * median(paints)
+    return found
+
+
 def row_keys(app: Any) -> list[str]:
     layout = app.table.layout_shown
     return [key for key, _ in layout.rows] if layout is not None else []
@@ -391,6 +430,8 @@ async def session(
             probe.track, probe.tracked_since = "train/loss", time.time()
             await asyncio.sleep(2.0)
         out["cpu"] = await cpu_windows(app, probe, args.windows, args.window)
+        if not running:
+            out["costs"] = await costs(app, probe)
         if args.profile:
             await profile_window(
                 args.profile / f"{'running' if running else 'idle'}.txt", args.window
@@ -554,7 +595,11 @@ def workspace_run(root: Path, step_s: float) -> Iterator[subprocess.Popen[bytes]
 def stop_group(process: subprocess.Popen[bytes]) -> None:
     """SIGINT to the group (DVC cleans up), then SIGKILL to whatever of it is left."""
     group = process.pid
-    for sig, wait in ((signal.SIGINT, 15.0), (signal.SIGTERM, 5.0), (signal.SIGKILL, 5.0)):
+    for sig, wait in (
+        (signal.SIGINT, 15.0),
+        (signal.SIGTERM, 5.0),
+        (signal.SIGKILL, 5.0),
+    ):
         try:
             os.killpg(group, sig)
         except ProcessLookupError:
@@ -617,7 +662,14 @@ def report(figures: dict[str, Any], experiments: int) -> list[tuple[str, str, st
     rows: list[tuple[str, str, str, str]] = []
 
     def add(what: str, measured: str, budget: str, met: bool | None) -> None:
-        rows.append((what, measured, budget, "-" if met is None else ("met" if met else "MISSED")))
+        rows.append(
+            (
+                what,
+                measured,
+                budget,
+                "-" if met is None else ("met" if met else "MISSED"),
+            )
+        )
 
     states = [(s, n) for s, n in (("running", "run going"), ("idle", "idle")) if s in figures]
     for state, name in states:
@@ -710,7 +762,11 @@ def main() -> None:
     without = [name for name in args.without.split(",") if name]
     switch_off(without)
     rng = random.Random(1)
-    figures: dict[str, Any] = {"load": [os.getloadavg()], "window": args.window, "mb": args.mb}
+    figures: dict[str, Any] = {
+        "load": [os.getloadavg()],
+        "window": args.window,
+        "mb": args.mb,
+    }
     with tempfile.TemporaryDirectory(prefix="catdog-budgets-") as scratch:
         root = make_repo(Path(scratch) / "repo", args.experiments)
         (root / "train.py").write_text(STAGE)
@@ -740,6 +796,10 @@ def main() -> None:
                 f"{k} {v:.1f}" if isinstance(v, float) else f"{k} {v}" for k, v in window.items()
             ))  # fmt: skip
     print_table(report(figures, args.experiments), args.experiments)
+    if "idle" in figures:
+        print("\nwhat one refresh costs, each alone on the idle app (ms, median of 7):")
+        for what, spent in figures["idle"]["costs"].items():
+            print(f"  {what:45} {spent:7.1f}")
     for name in without:
         print(f"without {name}: {WITHOUT[name]}")
     load = ", ".join(" ".join(f"{x:.2f}" for x in each) for each in figures["load"])
