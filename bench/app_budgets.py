@@ -22,6 +22,11 @@ driver writes nothing, so every paint is also encoded as a terminal would be sen
 - 100 MB TSV: a new process charts a DVCLive TSV of 100 MB, on disk in the workspace or in an
   experiment's commit; seconds to the chart painted, and the process's peak RSS.
 
+Also printed: what one refresh costs, each part timed alone on the idle app. `--without`
+switches costs off in this process (monkeypatched, never in the app's files) to measure what
+each is worth; `--parts` picks what to measure; `--profile DIR` samples one more window per
+state with py-spy (installed separately).
+
     python bench/app_budgets.py --experiments 2000
 """
 
