@@ -73,7 +73,7 @@ async def line_to_chart(root: Path, samples: int) -> list[float]:
     app = CatdogApp(Backend.discover(root))
     latencies = []
     async with app.run_test(size=(120, 40)) as pilot:
-        while not app.rows or app.charts_drawn == 0:
+        while not app.view.rows or app.charts.drawn == 0:
             await pilot.pause(0.01)
         await pilot.pause(1.0)
         for step in range(1, samples + 1):
@@ -83,11 +83,11 @@ async def line_to_chart(root: Path, samples: int) -> list[float]:
                 series = data.series.get("train/loss") if data else None
                 return series is not None and len(series.steps) >= expected
 
-            drawn_before = app.charts_drawn
+            drawn_before = app.charts.drawn
             with tsv.open("a") as handle:
                 written = time.perf_counter()
                 handle.write(f"{step}\t{1 / (step + 1)}\n")
-            while not (shown() and app.charts_drawn > drawn_before):
+            while not (shown() and app.charts.drawn > drawn_before):
                 await pilot.pause(0.002)
             latencies.append(time.perf_counter() - written)
             await pilot.pause(0.05)
