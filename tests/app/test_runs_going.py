@@ -95,12 +95,15 @@ async def test_a_failed_run_stays_with_its_reason_and_its_params_put_back(repo: 
 async def test_remove_targets_the_highlighted_row_unless_it_is_selected(repo: Path) -> None:
     app = CatdogApp(Backend.discover(repo))
     async with app.run_test(size=SIZE) as pilot:
-        await highlight(pilot, app, "alpha")
+        await wait_until(pilot, lambda: {"alpha", "beta"} <= {r.name for r in app.view.rows})
+        order = [r.name for r in app.view.visible() if r.name in ("alpha", "beta")]
+        first, second = order
+        await highlight(pilot, app, first)
         await pilot.press("space")
-        await highlight(pilot, app, "beta")
+        await highlight(pilot, app, second)
         await pilot.press("d")
         assert isinstance(app.screen, ConfirmScreen)
-        assert "beta" in app.screen.question and "alpha" not in app.screen.question
+        assert second in app.screen.question and first not in app.screen.question
         await pilot.press("n")
         await pilot.press("space")  # now both are selected, the highlighted one too
         await pilot.press("d")
