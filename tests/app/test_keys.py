@@ -68,8 +68,11 @@ async def test_stop_and_logs_of_a_running_run(repo: Path, tmp_path: Path) -> Non
     app = CatdogApp(backend)
     async with app.run_test(size=SIZE) as pilot:
         await wait_until(pilot, lambda: any(r.status == "running" for r in app.view.rows))
-        while app.table.highlighted is None or app.table.highlighted.status != "running":
-            await pilot.press("j")
+        running = next(r.key for r in app.view.visible() if r.status == "running")
+        app.table.move_cursor(row=app.table.get_row_index(running))
+        await wait_until(pilot, lambda: app.table.highlighted_key == running)
+        assert app.table.highlighted is not None
+        assert app.table.highlighted.status == "running", [(r.key, r.status) for r in app.view.rows]
         await pilot.press("3")
         log = app.query_one(Log)
         await wait_until(pilot, lambda: "Reproducing experiment 'held'" in "\n".join(log.lines))
