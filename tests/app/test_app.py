@@ -37,8 +37,12 @@ async def wait_until(
 async def highlight(pilot: Pilot[None], app: CatdogApp, label: str) -> None:
     """Move the cursor down to the experiment called `label`."""
     await wait_until(pilot, lambda: label in names(app))
-    while app.table.highlighted is None or app.table.highlighted.label != label:
-        await pilot.press("j")
+    # Straight to it: pressing j while a listing redraws the table can pass it by.
+    key = next(key for key, row in app.table.rows_by_key.items() if row.label == label)
+    app.table.move_cursor(row=app.table.get_row_index(key))
+    await wait_until(
+        pilot, lambda: app.table.highlighted is not None and app.table.highlighted.label == label
+    )
 
 
 def names(app: CatdogApp) -> list[str]:
