@@ -150,9 +150,10 @@ class Backend:
             return self.index.with_experiments()
 
     def header(self) -> Header:
-        """The repository's name, branch and HEAD, as they stand."""
+        """The repository's name, branch and HEAD, from the refs the last listing read (a
+        listing reads them afresh; a second walk of every ref cost 40 ms at 2000
+        experiments, measured with bench/app_budgets.py)."""
         with self._listing_lock:
-            self.index.git.refresh()
             return Header(self.repo.root.name, self.index.git.branch(), self.index.git.head())
 
     def watch_targets(self) -> list[Path]:
