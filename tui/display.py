@@ -30,21 +30,68 @@ def cell(value: Any) -> str:
     return str(value)
 
 
-def _entries(rows: Iterable[Experiment]) -> Iterable[tuple[str, str, str, Any]]:
-    """(section, file, key, value) of every param and metric of `rows` that has a key."""
-    for row in rows:
-        for section, files in (("metrics", row.metrics), ("params", row.params)):
-            for file, values in files.items():
-                for key, value in values.items():
-                    if key:
-                        yield section, file, key, value
+def _entries(row: Experiment) -> Iterable[tuple[str, str, str, Any]]:
+    """(section, file, key, value) of every param and metric of `row` that has a key."""
+    for section, files in (("metrics", row.metrics), ("params", row.params)):
+        for file, values in files.items():
+            for key, value in values.items():
+                if key:
+                    yield section, file, key, value
 
 
-def _ambiguous(rows: Iterable[Experiment]) -> set[str]:
-    files_by_key: dict[str, set[str]] = {}
-    for _, file, key, _ in _entries(rows):
-        files_by_key.setdefault(key, set()).add(file)
-    return {key for key, files in files_by_key.items() if len(files) > 1 or key in RESERVED}
+class RowFacts:
+    """What the table needs of one row, derived once: its values by column name and the
+    (key, file) pairs that decide how columns are named."""
+
+    __slots__ = ("metric_pairs", "pairs", "param_items", "values")
+
+    def __init__(self, row: Experiment) -> None:
+        entries = list(_entries(row))
+        self.pairs = frozenset((key, file) for _, file, key, _ in entries)
+        self.metric_pairs = frozenset(
+            (file, key) for section, file, key, _ in entries if section == "metrics"
+        )
+        # repr: values can be lists or dicts; equal values have equal reprs.
+        self.param_items = frozenset(
+            (file, key, repr(value)) for section, file, key, value in entries
+            if section == "params"
+        )  # fmt: skip
+        ambiguous = _ambiguous_pairs(self.pairs)
+        values: dict[str, Any] = {}
+        for _, file, key, value in entries:
+            values[f"{file}:{key}"] = value
+            if key not in ambiguous:
+                values[key] = value
+        self.values = values
+
+
+_FACTS: dict[str, tuple[Experiment, RowFacts]] = {}
+_FACTS_KEPT = 20_000
+"""A refreshed listing brings new but mostly equal rows: their facts are found by row key and
+kept while the row is equal. Bounded for sessions that see many experiments come and go."""
+
+
+def facts(row: Experiment) -> RowFacts:
+    """The row's facts, derived again only when the row changed."""
+    kept = _FACTS.get(row.key)
+    if kept is not None and (kept[0] is row or kept[0] == row):
+        return kept[1]
+    if len(_FACTS) >= _FACTS_KEPT:
+        _FACTS.clear()
+    derived = RowFacts(row)
+    _FACTS[row.key] = (row, derived)
+    return derived
+
+
+def _ambiguous_pairs(pairs: Iterable[tuple[str, str]]) -> set[str]:
+    files_by_key: dict[str, int] = {}
+    for key, _file in pairs:
+        files_by_key[key] = files_by_key.get(key, 0) + 1
+    return {key for key, count in files_by_key.items() if count > 1 or key in RESERVED}
+
+
+def _all_pairs(rows: Iterable[Experiment]) -> set[tuple[str, str]]:
+    return set().union(*(facts(row).pairs for row in rows))
 
 
 def _name(file: str, key: str, ambiguous: set[str]) -> str:
@@ -53,43 +100,36 @@ def _name(file: str, key: str, ambiguous: set[str]) -> str:
 
 def flat_values(row: Experiment) -> dict[str, Any]:
     """Every param and metric of a row by column name: `file:key` always, and the bare key
-    too when no other file of the row has it (so a bare column finds its value)."""
-    ambiguous = _ambiguous([row])
-    values: dict[str, Any] = {}
-    for _, file, key, value in _entries([row]):
-        values[f"{file}:{key}"] = value
-        if key not in ambiguous:
-            values[key] = value
-    return values
+    too when no other file of the row has it (so a bare column finds its value). Shared:
+    read it, never change it."""
+    return facts(row).values
 
 
 def columns(rows: Iterable[Experiment], only_changed: bool) -> tuple[list[str], list[str]]:
     """Metric and param column names; params that never differ can be hidden."""
-    rows = list(rows)
-    ambiguous = _ambiguous(rows)
-    metric_keys: set[str] = set()
-    seen: dict[str, set[str]] = {}
-    for section, file, key, value in _entries(rows):
+    known = [facts(row) for row in rows]
+    ambiguous = _ambiguous_pairs(set().union(*(f.pairs for f in known)))
+    metric_pairs: set[tuple[str, str]] = set().union(*(f.metric_pairs for f in known))
+    metric_keys = {_name(file, key, ambiguous) for file, key in metric_pairs}
+    seen: dict[str, int] = {}
+    for file, key, _value in set().union(*(f.param_items for f in known)):
         name = _name(file, key, ambiguous)
-        if section == "metrics":
-            metric_keys.add(name)
-        else:
-            seen.setdefault(name, set()).add(repr(value))
-    param_keys = sorted(k for k, v in seen.items() if not only_changed or len(v) > 1)
+        seen[name] = seen.get(name, 0) + 1
+    param_keys = sorted(k for k, count in seen.items() if not only_changed or count > 1)
     return sorted(metric_keys), param_keys
 
 
 def column_files(rows: Iterable[Experiment]) -> dict[str, str]:
     """The file each column's values come from."""
-    rows = list(rows)
-    ambiguous = _ambiguous(rows)
-    return {_name(file, key, ambiguous): file for _, file, key, _ in _entries(rows)}
+    pairs = _all_pairs(rows)
+    ambiguous = _ambiguous_pairs(pairs)
+    return {_name(file, key, ambiguous): file for key, file in sorted(pairs)}
 
 
 def cells(row: Experiment, names: Iterable[str], files: Mapping[str, str]) -> list[str]:
     """A row's cells under columns `names` (`files`: column_files of the listing); as in DVC's
     table, every value of a file that does not parse reads `!`."""
-    values = flat_values(row)
+    values = facts(row).values
     errors = marked_errors(row)
     return [ERROR_MARK if files.get(name) in errors else cell(values.get(name)) for name in names]
 

@@ -118,6 +118,7 @@ class CatdogApp(App[None]):
         self._live_generation = 0
         self.listings = 0
         """Listings applied so far (tests wait on it)."""
+        self._shown: dict[str, Text] = {}
 
     # Layout ------------------------------------------------------------------------------
 
@@ -315,17 +316,23 @@ class CatdogApp(App[None]):
         if self.view.sort_column:
             arrow = "↓" if self.view.sort_descending else "↑"
             sort = f"   sorted by {self.view.sort_column} {arrow}"
-        self.main.query_one("#where", Static).update(plain(
+        self._update_static("#where", plain(
             f"{self.header.repo}  ⎇ {self.header.branch or 'detached HEAD'}  @ {head}   "
             f"{running} running  {queued} queued{sort}"
         ))  # fmt: skip
 
+    def _update_static(self, selector: str, content: Text) -> None:
+        # An update lays the screen out again: skipped when a listing changed nothing shown.
+        widget = self.main.query_one(selector, Static)
+        if self._shown.get(selector) != content:
+            self._shown[selector] = content
+            widget.update(content)
+
     def _show_details(self, row: Experiment | None) -> None:
         """The highlighted row in full: values cut short in the table, and its errors."""
-        details = self.main.query_one("#details", Static)
         layout = self.table.layout_shown
         if row is None or layout is None:
-            details.update("")
+            self._update_static("#details", Text(""))
             return
         parts = []
         if row.key in layout.truncated:
@@ -336,7 +343,7 @@ class CatdogApp(App[None]):
         errors = error_summary(row)
         if errors:
             parts.insert(0, errors)
-        details.update(Text("  |  ".join(parts), style="red" if errors else "dim"))
+        self._update_static("#details", Text("  |  ".join(parts), style="red" if errors else "dim"))
 
     def _show_confusion(self, charted: list[Experiment]) -> None:
         self.main.query_one(ConfusionPanel).show(

@@ -127,6 +127,8 @@ class ExperimentIndex:
         self._stored = ValueCache(repo.state_dir / "cache" / VALUES_FILE)
         self.git = GitStore(repo.root, self._stored.commits)
         self._indexes: dict[_Blobs, list[tuple[_Blobs, ProjectIndex]]] = {}
+        self._committed_rows: dict[tuple[object, ...], Experiment] = {}
+        self._rows_listed: dict[tuple[object, ...], Experiment] = {}
 
     def _blobs(self, rev: str, paths: Iterable[str]) -> _Blobs:
         return tuple((path, self.git.blob_id(rev, path)) for path in paths)
@@ -175,20 +177,28 @@ class ExperimentIndex:
         return values
 
     def _row(self, kind: Kind, rev: str, name: str | None, baseline: str | None,
-             status: Status) -> Experiment:  # fmt: skip
-        values = self._commit_values(rev)
-        return Experiment(
-            kind=kind,
-            name=name,
-            rev=rev,
-            baseline=baseline,
-            status=status,
-            created=self.git.commit_time(rev),
-            params=values.params,
-            metrics=values.metrics,
-            errors=values.errors,
-            error=values.error,
-        )
+             status: Status, log: str | None = None) -> Experiment:  # fmt: skip
+        # A commit's row never changes: the same object comes back while the commit is listed,
+        # so a refresh compares it with the last one by identity. Nobody changes a row.
+        identity = (kind, rev, name, baseline, status, log)
+        row = self._committed_rows.get(identity)
+        values = self._commit_values(rev)  # the same object while stored; read anew on a miss
+        if row is None or row.params is not values.params or row.metrics is not values.metrics:
+            row = Experiment(
+                kind=kind,
+                name=name,
+                rev=rev,
+                baseline=baseline,
+                status=status,
+                created=self.git.commit_time(rev),
+                params=values.params,
+                metrics=values.metrics,
+                errors=values.errors,
+                error=values.error,
+                log=log,
+            )
+        self._rows_listed[identity] = row
+        return row
 
     def baselines(self, num: int = 1, all_commits: bool = False) -> list[str]:
         """The baseline commits `dvc exp show -n num` / `-A` would show: `num` first parents
@@ -215,27 +225,30 @@ class ExperimentIndex:
     def _baseline_rows(self, baselines: list[str]) -> list[Experiment]:
         rows: list[Experiment] = []
         by_baseline: dict[str, list[Experiment]] = {rev: [] for rev in baselines}
-        for ref, rev in self.git.ref_targets(EXPS_PREFIX).items():
-            parsed = parse_exp_ref(ref)
-            if parsed is None or parsed[0] not in by_baseline:
-                continue
-            by_baseline[parsed[0]].append(
-                self._row("experiment", rev, parsed[1], parsed[0], "success")
-            )
         finished_logs: dict[tuple[str, str | None], str | None] = {}
+        queued: list[QueueEntry] = []
         for entry in read_queue(self.repo, self.git):
             if entry.status == "success":
                 finished_logs[(entry.baseline, entry.name)] = entry.log
             elif entry.baseline in by_baseline:
-                by_baseline[entry.baseline].append(self._queue_row(entry))
-        for baseline, experiments in by_baseline.items():
-            for experiment in experiments:
-                if experiment.status == "success":
-                    experiment.log = finished_logs.get((baseline, experiment.name))
+                queued.append(entry)
+        self._rows_listed = {}
+        for ref, rev in self.git.ref_targets(EXPS_PREFIX).items():
+            parsed = parse_exp_ref(ref)
+            if parsed is None or parsed[0] not in by_baseline:
+                continue
+            baseline, name = parsed
+            log = finished_logs.get((baseline, name))
+            by_baseline[baseline].append(
+                self._row("experiment", rev, name, baseline, "success", log)
+            )
+        for entry in queued:
+            by_baseline[entry.baseline].append(self._queue_row(entry))
         names = self.git.names(baselines)
         for rev in baselines:
             rows.append(self._row("baseline", rev, names[rev], rev, "success"))
             rows.extend(_in_dvc_order(by_baseline[rev]))
+        self._committed_rows = self._rows_listed
         self._stored.save()
         return rows
 

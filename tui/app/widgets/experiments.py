@@ -8,13 +8,14 @@ spinner of running rows updates their status cells alone.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
 from rich.text import Text
 from textual.binding import Binding
 from textual.widgets import DataTable
+from textual.widgets.data_table import ColumnKey, RowKey
 
 from tui.app.charts import colour_for
 from tui.app.table_state import TableView
@@ -100,46 +101,99 @@ def _header(key: str, view: TableView, style: str = "bold") -> Text:
     return label
 
 
-def table_layout(view: TableView, frame: int = 0) -> Layout:
-    """Columns with widths that fit every shown value (up to a cap), and every row's cells."""
+class CellMemo:
+    """The cells of each row as last laid out, found again while the row, its marks and the
+    columns are the same: a listing that changes one running row lays out that row alone."""
+
+    def __init__(self) -> None:
+        self._rows: dict[str, tuple[Experiment, object, tuple[Text, ...], tuple[int, ...]]] = {}
+        self._context: object = None
+
+    def context(self, value: object) -> object:
+        """`value`, or the equal one given before (so rows compare it by identity)."""
+        if value != self._context:
+            self._context = value
+        return self._context
+
+    def cells(
+        self, row: Experiment, context: object, make: Callable[[], tuple[Text, ...]]
+    ) -> tuple[tuple[Text, ...], tuple[int, ...]]:
+        """The row's cells and their widths, from `make` when anything they show changed."""
+        kept = self._rows.get(row.key)
+        if kept is not None and kept[1] == context and (kept[0] is row or kept[0] == row):
+            return kept[2], kept[3]
+        made = make()
+        lengths = tuple(text.cell_len for text in made)
+        self._rows[row.key] = (row, context, made, lengths)
+        return made, lengths
+
+    def keep_only(self, keys: set[str]) -> None:
+        """Forget rows that are no longer listed."""
+        for key in self._rows.keys() - keys:
+            del self._rows[key]
+
+
+def table_layout(view: TableView, frame: int = 0, memo: CellMemo | None = None) -> Layout:
+    """Columns with widths that fit every shown value (up to a cap), and every row's cells.
+    `memo` only saves work: the layout is the same with or without it."""
+    memo = memo or CellMemo()
     rows = view.visible()
     metric_keys, param_keys = view.columns(rows)
-    fixed: list[tuple[str, Text, Callable[[Experiment], Text]]] = [
-        ("marks", Text(""), lambda r: _marks(r.key, view)),
-        ("Experiment", _header("Experiment", view), _name_cell),
-        ("rev", Text("rev", style="bold"),
-         lambda r: Text(r.rev[:7] if r.rev != "workspace" else "-")),
-        ("status", _header("status", view), lambda r: status_cell(r, frame)),
-        ("created", _header("created", view),
-         lambda r: Text(r.created.strftime("%b %d %H:%M") if r.created else "-")),
-    ]  # fmt: skip
-    body: list[list[Text]] = [[make(row) for _, _, make in fixed] for row in rows]
     files = column_files(rows)
-    for row, row_cells in zip(rows, body, strict=True):
-        row_cells.extend(Text(c) for c in cells(row, [*metric_keys, *param_keys], files))
-    headers = [label for _, label, _ in fixed]
+    names = (*metric_keys, *param_keys)
+    # Shared by every row (compared by identity); a row's own part is small.
+    context = memo.context((names, tuple(sorted(files.items()))))
+    fixed_keys = ("marks", "Experiment", "rev", "status", "created")
+
+    def make_cells(row: Experiment) -> Callable[[], tuple[Text, ...]]:
+        def make() -> tuple[Text, ...]:
+            rev = Text(row.rev[:7] if row.rev != "workspace" else "-")
+            created = Text(row.created.strftime("%b %d %H:%M") if row.created else "-")
+            fixed = (_marks(row.key, view), _name_cell(row), rev, status_cell(row, frame),
+                     created)  # fmt: skip
+            return fixed + tuple(Text(c) for c in cells(row, names, files))
+
+        return make
+
+    made = [
+        memo.cells(row, (context, view.colours.get(row.key), row.key in view.starred,
+                         frame if row.status == "running" else None), make_cells(row))
+        for row in rows
+    ]  # fmt: skip
+    memo.keep_only({row.key for row in rows})
+    headers = [Text(""), _header("Experiment", view), Text("rev", style="bold"),
+               _header("status", view), _header("created", view)]  # fmt: skip
     headers += [_header(k, view, "bold magenta") for k in metric_keys]
     headers += [_header(k, view, "bold blue") for k in param_keys]
-    keys = [key for key, _, _ in fixed] + [*metric_keys, *param_keys]
-    caps = [3, NAME_WIDTH, 7, NAME_WIDTH, 12] + [VALUE_WIDTH] * (len(keys) - len(fixed))
+    keys = [*fixed_keys, *names]
+    caps = [3, NAME_WIDTH, 7, NAME_WIDTH, 12] + [VALUE_WIDTH] * len(names)
+    every_length = (lengths for _, lengths in made)
+    widest_of = [max(column) for column in zip(*every_length, strict=True)] if made else []
     widths = []
     for index, (header, cap) in enumerate(zip(headers, caps, strict=True)):
-        widest = max((row_cells[index].cell_len for row_cells in body), default=0)
+        widest = widest_of[index] if widest_of else 0
         # A running row's status grows ("epoch 10/15"): room for it from the start.
         if keys[index] == "status" and any(row.status == "running" for row in rows):
             widest = max(widest, len("⠋ running epoch 100/100"))
         widths.append(min(max(widest, header.cell_len), max(cap, header.cell_len)))
     truncated = set()
-    for row, row_cells in zip(rows, body, strict=True):
-        for index, text in enumerate(row_cells):
-            if text.cell_len > widths[index]:
-                text.truncate(widths[index], overflow="ellipsis")
-                truncated.add(row.key)
+    body = []
+    for row, (row_cells, lengths) in zip(rows, made, strict=True):
+        if any(length > width for length, width in zip(lengths, widths, strict=True)):
+            truncated.add(row.key)
+            row_cells = tuple(_cut(text, width) for text, width in zip(row_cells, widths,
+                                                                       strict=True))  # fmt: skip
+        body.append((row.key, row_cells))
     columns = tuple(Column(k, h, w) for k, h, w in zip(keys, headers, widths, strict=True))
-    return Layout(
-        columns, tuple((row.key, tuple(c)) for row, c in zip(rows, body, strict=True)),
-        frozenset(truncated),
-    )  # fmt: skip
+    return Layout(columns, tuple(body), frozenset(truncated))
+
+
+def _cut(text: Text, width: int) -> Text:
+    if text.cell_len <= width:
+        return text
+    cut = text.copy()
+    cut.truncate(width, overflow="ellipsis")
+    return cut
 
 
 class ExperimentsTable(DataTable[Any]):
@@ -156,10 +210,11 @@ class ExperimentsTable(DataTable[Any]):
         self.layout_shown: Layout | None = None
         self.rebuilds = 0
         """How many times the rows were laid out anew (tests check it stays put)."""
+        self._memo = CellMemo()
 
     def show(self, view: TableView, frame: int = 0) -> None:
         """Draw `view`: changed cells only when rows and columns are the same."""
-        layout = table_layout(view, frame)
+        layout = table_layout(view, frame, self._memo)
         self.rows_by_key = {row.key: row for row in view.visible()}
         old = self.layout_shown
         self.layout_shown = layout
@@ -168,12 +223,42 @@ class ExperimentsTable(DataTable[Any]):
             and old.columns == layout.columns
             and ([k for k, _ in old.rows] == [k for k, _ in layout.rows])
         ):
-            for (key, before), (_, after) in zip(old.rows, layout.rows, strict=True):
-                for column, was, now in zip(layout.columns, before, after, strict=True):
-                    if was != now:
-                        self.update_cell(key, column.key, now)
+            changed = [
+                (key, column.key, now)
+                for (key, before), (_, after) in zip(old.rows, layout.rows, strict=True)
+                if before is not after
+                for column, was, now in zip(layout.columns, before, after, strict=True)
+                if was != now
+            ]
+            self.set_cells(changed)
             return
         self._rebuild(layout)
+
+    def set_cells(self, changed: list[tuple[str, str, Text]]) -> None:
+        """Set cells and repaint their rows alone. `update_cell` repaints the whole table
+        (about 35 ms a paint here, whatever the rows): too much for a spinner and a few
+        running rows. Reaches into DataTable's cell store; Textual is pinned exactly, and the
+        pilot tests read the cells back from the screen."""
+        if not changed:
+            return
+        rows = set()
+        for key, column, value in changed:
+            row_key = RowKey(key)
+            self._data[row_key][ColumnKey(column)] = value
+            rows.add(row_key)
+        self._update_count += 1  # render caches are keyed by it: changed rows render anew
+        if len(rows) > self.size.height:
+            self.refresh()
+            return
+        for row_key in rows:
+            index = self._row_locations.get(row_key)
+            if index is not None:
+                self.refresh_row(index)
+
+    def _update_dimensions(self, new_rows: Iterable[RowKey]) -> None:
+        # Every column has the width the layout gave it and every row one line: measuring
+        # each new cell (DataTable's way, 30,000 cells at 2000 rows) would change nothing.
+        super()._update_dimensions(())
 
     def _rebuild(self, layout: Layout) -> None:
         current, index = self.highlighted_key, self.cursor_row
@@ -194,9 +279,13 @@ class ExperimentsTable(DataTable[Any]):
 
     def spin(self, frame: int) -> None:
         """Advance the spinner of running rows: their status cells alone."""
-        for key, row in self.rows_by_key.items():
-            if row.status == "running":
-                self.update_cell(key, "status", status_cell(row, frame))
+        self.set_cells(
+            [
+                (key, "status", status_cell(row, frame))
+                for key, row in self.rows_by_key.items()
+                if row.status == "running"
+            ]
+        )
 
     @property
     def highlighted_key(self) -> str | None:
