@@ -67,14 +67,16 @@ class RowFacts:
 
 _FACTS: dict[str, tuple[Experiment, RowFacts]] = {}
 _FACTS_KEPT = 20_000
-"""A refreshed listing brings new but mostly equal rows: their facts are found by row key and
-kept while the row is equal. Bounded for sessions that see many experiments come and go."""
+"""The backend hands back the same object for a row that did not change (a commit's row), so
+facts are found by row key and kept while the row is that object; a changed row (the
+workspace, a running one) is derived again, which costs less than comparing it. Bounded for
+sessions that see many experiments come and go."""
 
 
 def facts(row: Experiment) -> RowFacts:
-    """The row's facts, derived again only when the row changed."""
+    """The row's facts, derived again only for a new row object."""
     kept = _FACTS.get(row.key)
-    if kept is not None and (kept[0] is row or kept[0] == row):
+    if kept is not None and kept[0] is row:
         return kept[1]
     if len(_FACTS) >= _FACTS_KEPT:
         _FACTS.clear()
@@ -88,10 +90,6 @@ def _ambiguous_pairs(pairs: Iterable[tuple[str, str]]) -> set[str]:
     for key, _file in pairs:
         files_by_key[key] = files_by_key.get(key, 0) + 1
     return {key for key, count in files_by_key.items() if count > 1 or key in RESERVED}
-
-
-def _all_pairs(rows: Iterable[Experiment]) -> set[tuple[str, str]]:
-    return set().union(*(facts(row).pairs for row in rows))
 
 
 def _name(file: str, key: str, ambiguous: set[str]) -> str:
@@ -108,6 +106,19 @@ def flat_values(row: Experiment) -> dict[str, Any]:
 def columns(rows: Iterable[Experiment], only_changed: bool) -> tuple[list[str], list[str]]:
     """Metric and param column names; params that never differ can be hidden."""
     known = [facts(row) for row in rows]
+    # A refresh mostly brings the same rows: the same facts objects, compared by identity.
+    kept = _LAST_COLUMNS.get(only_changed)
+    if kept is not None and kept[0] == known:
+        return kept[1][0][:], kept[1][1][:]
+    found = _columns(known, only_changed)
+    _LAST_COLUMNS[only_changed] = (known, found)
+    return found[0][:], found[1][:]
+
+
+_LAST_COLUMNS: dict[bool, tuple[list[RowFacts], tuple[list[str], list[str]]]] = {}
+
+
+def _columns(known: list[RowFacts], only_changed: bool) -> tuple[list[str], list[str]]:
     ambiguous = _ambiguous_pairs(set().union(*(f.pairs for f in known)))
     metric_pairs: set[tuple[str, str]] = set().union(*(f.metric_pairs for f in known))
     metric_keys = {_name(file, key, ambiguous) for file, key in metric_pairs}
@@ -121,9 +132,18 @@ def columns(rows: Iterable[Experiment], only_changed: bool) -> tuple[list[str], 
 
 def column_files(rows: Iterable[Experiment]) -> dict[str, str]:
     """The file each column's values come from."""
-    pairs = _all_pairs(rows)
+    known = [facts(row) for row in rows]
+    kept = _LAST_FILES.get(0)
+    if kept is not None and kept[0] == known:
+        return dict(kept[1])
+    pairs: set[tuple[str, str]] = set().union(*(f.pairs for f in known))
     ambiguous = _ambiguous_pairs(pairs)
-    return {_name(file, key, ambiguous): file for key, file in sorted(pairs)}
+    found = {_name(file, key, ambiguous): file for key, file in sorted(pairs)}
+    _LAST_FILES[0] = (known, found)
+    return dict(found)
+
+
+_LAST_FILES: dict[int, tuple[list[RowFacts], dict[str, str]]] = {}
 
 
 def cells(row: Experiment, names: Iterable[str], files: Mapping[str, str]) -> list[str]:

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import heapq
 import os
+import time
 from collections.abc import Iterable, Iterator
 from datetime import datetime
 from pathlib import Path
@@ -33,36 +34,71 @@ CommitMeta = dict[str, tuple[float, list[str]]]
 _NAMING_REFS = ("refs/heads/", "refs/tags/")
 
 
-def _loose_refs(git_dir: str) -> Iterator[tuple[str, str]]:
+_RACY_NS = 2_000_000_000
+"""A folder's mtime may not move for a change within the same clock tick: a folder changed
+this recently is read again whatever its mtime says (git's "racily clean" rule)."""
+
+_Folder = tuple[int, list[tuple[str, str]], list[str]]
+"""A refs folder as last read: its mtime, its refs (name, first bytes), its subfolders."""
+
+
+def _loose_refs(git_dir: str, kept: dict[str, _Folder] | None = None) -> Iterator[tuple[str, str]]:
     """(name, first bytes as text) of every file under `refs/`.
 
     A thousand experiment refs are a thousand small files, in a folder per baseline: scandir
     and os.read, not os.walk (and its relpath per folder) and open() (a file object per ref).
     Measured: 500 refs in one folder 6.7 ms that way, 2.6 ms this way; 920 refs in 490
     folders (`-A` over 300 commits) 21 ms, 9.4 ms.
+
+    `kept`: folders read before, reused while their mtime stands (git writes a ref to a lock
+    file and renames it, which changes the folder's mtime); 2000 refs in 20 ms otherwise.
     """
     folders = ["refs"]
+    now = time.time_ns()
     while folders:
         folder = folders.pop()
-        try:
-            entries = os.scandir(os.path.join(git_dir, folder))  # noqa: PTH118
-        except OSError:
-            continue
-        with entries:
-            for entry in entries:
-                name = f"{folder}/{entry.name}"
-                if entry.is_dir(follow_symlinks=False):
-                    folders.append(name)
-                    continue
+        path = os.path.join(git_dir, folder)  # noqa: PTH118
+        if kept is not None:
+            try:
+                mtime = os.stat(path).st_mtime_ns  # noqa: PTH116
+            except OSError:
+                kept.pop(folder, None)
+                continue
+            before = kept.get(folder)
+            if before is not None and before[0] == mtime and now - mtime > _RACY_NS:
+                yield from before[1]
+                folders.extend(before[2])
+                continue
+        found, subfolders = _read_folder(path, folder)
+        if kept is not None:
+            kept[folder] = (mtime, found, subfolders)
+        yield from found
+        folders.extend(subfolders)
+
+
+def _read_folder(path: str, folder: str) -> tuple[list[tuple[str, str]], list[str]]:
+    found: list[tuple[str, str]] = []
+    subfolders: list[str] = []
+    try:
+        entries = os.scandir(path)
+    except OSError:
+        return found, subfolders
+    with entries:
+        for entry in entries:
+            name = f"{folder}/{entry.name}"
+            if entry.is_dir(follow_symlinks=False):
+                subfolders.append(name)
+                continue
+            try:
+                descriptor = os.open(entry.path, os.O_RDONLY)
                 try:
-                    descriptor = os.open(entry.path, os.O_RDONLY)
-                    try:
-                        data = os.read(descriptor, 64)
-                    finally:
-                        os.close(descriptor)
-                    yield name, data.decode("ascii").strip()
-                except (OSError, UnicodeDecodeError):
-                    continue  # gone since listed, a link to a folder, not a ref
+                    data = os.read(descriptor, 64)
+                finally:
+                    os.close(descriptor)
+                found.append((name, data.decode("ascii").strip()))
+            except (OSError, UnicodeDecodeError):
+                continue  # gone since listed, a link to a folder, not a ref
+    return found, subfolders
 
 
 class RefFiles:
@@ -72,6 +108,7 @@ class RefFiles:
         self.git_dir = git_dir
         self.peeled: dict[str, str] = {}
         """Annotated tag object to the commit it tags, as `packed-refs` records them."""
+        self._folders: dict[str, _Folder] = {}
 
     def _packed(self) -> dict[str, str]:
         refs: dict[str, str] = {}
@@ -93,7 +130,7 @@ class RefFiles:
         resolved)."""
         refs = self._packed()
         symbolic: dict[str, str] = {}
-        for name, text in _loose_refs(str(self.git_dir)):
+        for name, text in _loose_refs(str(self.git_dir), self._folders):
             if len(text) == 40:
                 refs[name] = text
             elif text.startswith("ref: "):
