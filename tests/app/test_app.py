@@ -45,6 +45,14 @@ async def highlight(pilot: Pilot[None], app: CatdogApp, label: str) -> None:
     )
 
 
+async def shown_input(pilot: Pilot[None], app: CatdogApp) -> Input:
+    """The field of the prompt just opened, once it is composed (a loaded machine can take a
+    few frames)."""
+    await wait_until(pilot, lambda: isinstance(app.screen, PromptScreen)
+                     and bool(app.screen.query(Input)))  # fmt: skip
+    return app.screen.query_one(Input)
+
+
 def names(app: CatdogApp) -> list[str]:
     return [row.label for row in app.table.rows_by_key.values()]
 
@@ -96,8 +104,7 @@ async def test_branch_prompt_and_params_form_refusing_a_bad_value(repo: Path) ->
     async with app.run_test(size=SIZE) as pilot:
         await highlight(pilot, app, "alpha")
         await pilot.press("b")
-        assert isinstance(app.screen, PromptScreen)
-        field = app.screen.query_one(Input)
+        field = await shown_input(pilot, app)
         field.value = "from-alpha"
         await pilot.press("enter")
         await wait_until(pilot, lambda: "from-alpha" in run(["git", "branch"], repo).stdout)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from textual.widgets import Input, Log, TabbedContent
+from textual.widgets import Log, TabbedContent
 
-from tests.app.test_app import SIZE, highlight, names, wait_until
+from tests.app.test_app import SIZE, highlight, names, shown_input, wait_until
 from tests.backend.repos import wait_for
 from tests.conftest import run
 from tui.app.app import CatdogApp
@@ -38,8 +38,7 @@ async def test_tabs_sort_star_and_columns(repo: Path) -> None:
         assert len(app.table.columns) > columns_before, "c shows the params that never differ"
         assert "score" in {str(key.value) for key in app.table.columns}
         await pilot.press("h")
-        assert isinstance(app.screen, PromptScreen)
-        app.screen.query_one(Input).value = "score"
+        (await shown_input(pilot, app)).value = "score"
         await pilot.press("enter")
         assert "score" not in {str(key.value) for key in app.table.columns}
 
@@ -88,8 +87,7 @@ async def test_workers_prompt_checks_its_number(repo: Path) -> None:
     async with app.run_test(size=SIZE) as pilot:
         await wait_until(pilot, lambda: "later" in names(app))
         await pilot.press("w")
-        assert isinstance(app.screen, PromptScreen)
-        field = app.screen.query_one(Input)
+        field = await shown_input(pilot, app)
         field.value = "0"
         await pilot.press("enter")
         assert isinstance(app.screen, PromptScreen), "0 workers is refused"

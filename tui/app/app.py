@@ -40,7 +40,7 @@ from tui.backend.watch import Watcher
 from tui.display import cell, error_summary, flat_values
 
 TICK_S = 0.1
-SPIN_EVERY = 2
+SPIN_EVERY = 3
 """Ticks per spinner frame."""
 
 

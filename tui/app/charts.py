@@ -48,12 +48,34 @@ def downsample(
     return out_steps, out_values
 
 
+_DRAWN: dict[tuple[object, ...], str] = {}
+_DRAWN_KEPT = 256
+"""Charts drawn lately, by what they show. A DVCLive step changes one or two curves of a
+page; the other charts come from here (plotext takes about 10 ms a chart)."""
+
+
+def _chart_key(
+    title: str, curves: Sequence[tuple[str, str, Series]], width: int, height: int
+) -> tuple[object, ...]:
+    return (title, width, height, *(
+        (label, colour, series.logged, hash(tuple(series.steps)), hash(tuple(series.values)))
+        for label, colour, series in curves
+    ))  # fmt: skip
+
+
 def line_chart(
     title: str, curves: Sequence[tuple[str, str, Series]], width: int, height: int
 ) -> str:
     """One chart of several experiments' curves: (label, colour, series) each."""
+    key = _chart_key(title, curves, width, height)
     with PLOTEXT_LOCK:
-        return _line_chart(title, curves, width, height)
+        drawn = _DRAWN.get(key)
+        if drawn is None:
+            drawn = _line_chart(title, curves, width, height)
+            if len(_DRAWN) >= _DRAWN_KEPT:
+                _DRAWN.clear()
+            _DRAWN[key] = drawn
+        return drawn
 
 
 def _line_chart(

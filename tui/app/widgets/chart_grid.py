@@ -64,6 +64,7 @@ class ChartGrid(Vertical):
         """Pages drawn so far (tests wait on it)."""
         self.plain = ""
         """What the charts say, without colours (tests and copy)."""
+        self._status_shown: str | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("", id="chart-status")
@@ -124,8 +125,13 @@ class ChartGrid(Vertical):
         if message.generation != self.generation:
             return
         body = Text.from_ansi(message.text)
-        self.query_one("#chart-body", Static).update(body)
-        self.query_one("#chart-status", Static).update(Text(message.status, style="dim"))
+        # Both have fixed heights (1fr, 1): a new chart needs a repaint, not a new layout.
+        self.query_one("#chart-body", Static).update(body, layout=False)
+        if message.status != self._status_shown:
+            self._status_shown = message.status
+            self.query_one("#chart-status", Static).update(
+                Text(message.status, style="dim"), layout=False
+            )
         self.plain = body.plain
         self.page = message.page
         self.drawn += 1

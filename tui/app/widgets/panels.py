@@ -73,8 +73,14 @@ def confusion_table(label: str, matrix: ConfusionMatrix) -> Table:
 class ConfusionPanel(Panel):
     """The confusion matrix of the highlighted experiment, or of two selected side by side."""
 
+    _matrices: list[tuple[str, ConfusionMatrix | None]] | None = None
+
     def show(self, matrices: list[tuple[str, ConfusionMatrix | None]]) -> None:
-        """Redraw with these (label, matrix) pairs."""
+        """Redraw with these (label, matrix) pairs (nothing to do when they are as shown: each
+        DVCLive step brings them again, and a redraw lays the screen out anew)."""
+        if matrices == self._matrices:
+            return
+        self._matrices = list(matrices)
         if not matrices:
             self.show_renderable("No experiment highlighted.")
             return
@@ -94,8 +100,13 @@ class ConfusionPanel(Panel):
 class DiffPanel(Panel):
     """Params and metrics that differ between two selected experiments."""
 
+    _pair: list[Experiment] | None = None
+
     def show(self, pair: list[Experiment]) -> None:
         """Redraw for two experiments, or explain what to select."""
+        if pair == self._pair:
+            return
+        self._pair = list(pair)
         if len(pair) != 2:
             self.show_renderable(
                 "Select two experiments with space to compare their params and metrics."
