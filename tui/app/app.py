@@ -9,9 +9,11 @@ however fast DVCLive writes. Text from outside (DVC, logs, names) is never read 
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import functools
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -35,7 +37,7 @@ from tui.app.widgets.panels import ConfusionPanel, DiffPanel
 from tui.backend.errors import BackendError
 from tui.backend.experiments import Experiment
 from tui.backend.history import LiveData
-from tui.backend.service import Backend, Header
+from tui.backend.service import Backend, Header, running_copies
 from tui.backend.watch import Watcher
 from tui.display import cell, error_summary, flat_values
 
@@ -119,6 +121,8 @@ class CatdogApp(App[None]):
         self.listings = 0
         """Listings applied so far (tests wait on it)."""
         self._shown: dict[str, Text] = {}
+        self._copies_watched: list[Path] = []
+        self._charted: list[tuple[object, ...]] = []
 
     # Layout ------------------------------------------------------------------------------
 
@@ -195,9 +199,11 @@ class CatdogApp(App[None]):
         self.post_message(ExperimentsLoaded(rows, self.backend.header(), failures))
 
     @work(exclusive=True, group="watch", exit_on_error=False, description="watch files")
-    async def watch_files(self) -> None:
-        """Async: changes of what the listing and charts show become messages."""
-        watcher = Watcher(self.backend.watch_targets())
+    async def watch_files(self, rows: list[Experiment] | None = None) -> None:
+        """Async: changes of what the listing and charts show become messages (`rows`: the
+        listing, whose runs in a queue's copies are watched too)."""
+        targets = await asyncio.to_thread(self.backend.watch_targets, rows or [])
+        watcher = Watcher(targets)
         self.log.info(f"watching with {watcher.mode.kind}: {watcher.mode.reason}")
         async for changed in watcher.achanges():
             self.post_message(FilesChanged(changed))
@@ -245,8 +251,11 @@ class CatdogApp(App[None]):
         if message.rows == self.view.rows:
             return  # most file events change nothing listed
         self.view.set_rows(message.rows)
+        copies = running_copies(message.rows, self.backend.repo.root)
+        if copies != self._copies_watched:
+            self._copies_watched = copies
+            self.watch_files(message.rows)
         self._redraw_table()
-        self._charts_due = True
         self._follow_highlight()
 
     def on_files_changed(self, message: FilesChanged) -> None:
@@ -280,7 +289,13 @@ class CatdogApp(App[None]):
         row = self.table.highlighted
         self._show_details(row)
         self.log_panel.follow(row)
-        self._charts_due = True
+        # The charts follow the files they are drawn from (watched); a listing matters to
+        # them only when it changes what is charted.
+        charted: list[tuple[object, ...]] = [(r.key, r.rev, r.status, r.live_root)
+                   for r in self.view.charted(row)]  # fmt: skip
+        if charted != self._charted:
+            self._charted = charted
+            self._charts_due = True
         self._show_diff()
 
     @_while_shown

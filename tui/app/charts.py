@@ -102,7 +102,8 @@ def _line_chart(
     if min(drawn) == max(drawn):
         # One point: an axis around its step, not plotext's -1..1.
         plt.xlim(max(min(drawn) - 1, 0), min(drawn) + 1)
-    return str(plt.build())
+    # plotext ends the chart with a newline: a blank line under every row of a page.
+    return str(plt.build()).rstrip("\n")
 
 
 @dataclass(frozen=True)
@@ -134,10 +135,12 @@ MIN_CHART_HEIGHT = 10
 
 def grid_for(count: int, width: int, height: int) -> Grid:
     """The grid for `count` charts in a panel of `width` x `height` cells: as many as fit at a
-    readable size, the rest on further pages; fewer charts get more room each."""
-    columns = max(1, min(count, width // MIN_CHART_WIDTH))
-    rows = max(1, height // MIN_CHART_HEIGHT)
-    rows = max(1, min(rows, math.ceil(count / columns)))
+    readable size, the rest on further pages; fewer charts get more room each (no empty
+    slots where a narrower grid holds them all)."""
+    most_columns = max(1, width // MIN_CHART_WIDTH)
+    most_rows = max(1, height // MIN_CHART_HEIGHT)
+    rows = max(1, min(most_rows, math.ceil(count / most_columns)))
+    columns = max(1, min(most_columns, math.ceil(count / rows)))
     return Grid(columns, rows, max(width // columns - 1, 20), max(height // rows, 6))
 
 

@@ -139,9 +139,16 @@ class TableView:
     hidden: set[str] = field(default_factory=set)
 
     def set_rows(self, rows: list[Experiment]) -> None:
-        """A new listing; the selection forgets rows that are gone."""
-        self.rows = rows
-        keys = {row.key for row in rows}
+        """A new listing; the selection forgets rows that are gone. A key is shown once (the
+        table cannot hold two rows of one key): DVC lists a queued run and a finished one of
+        the same name under one baseline (and briefly a run that just finished, twice); the
+        finished row stays."""
+        chosen: dict[str, Experiment] = {}
+        for row in rows:
+            if row.key not in chosen or row.status == "success":
+                chosen[row.key] = row
+        keys = set(chosen)
+        self.rows = rows if len(chosen) == len(rows) else [r for r in rows if chosen[r.key] is r]
         self.selected = [k for k in self.selected if k in keys]
         self.colours = {k: v for k, v in self.colours.items() if k in keys}
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import re
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
@@ -50,6 +51,14 @@ class Header:
     repo: str
     branch: str | None
     head: str | None
+
+
+def running_copies(rows: Iterable[Experiment], root: Path) -> list[Path]:
+    """The copies of the repository at `root` that running rows write to (a queued run's
+    temporary folder), sorted."""
+    return sorted({Path(row.live_root) for row in rows
+                   if row.status == "running" and row.live_root
+                   and Path(row.live_root) != root})  # fmt: skip
 
 
 class Backend:
@@ -156,10 +165,11 @@ class Backend:
         with self._listing_lock:
             return Header(self.repo.root.name, self.index.git.branch(), self.index.git.head())
 
-    def watch_targets(self) -> list[Path]:
+    def watch_targets(self, rows: Iterable[Experiment] = ()) -> list[Path]:
         """What changes the listing or the charts: refs, DVC's queue and run state, our run
-        records, the params, pipeline and lock files, and the DVCLive folders. Not DVC's caches
-        or lock files, and not ours, whose writes follow from a refresh."""
+        records, the params, pipeline and lock files, and the DVCLive folders: the workspace's,
+        and those of `rows` running in a queue's temporary copy. Not DVC's caches or lock
+        files, and not ours, whose writes follow from a refresh."""
         from tui.backend.index import build_index
         from tui.backend.sources import WorkspaceSource
 
@@ -174,12 +184,14 @@ class Backend:
             self.repo.state_dir / "runs",
             *pipeline, *locks, *(root / p for p in index.params),
             *self.live_dirs(),
+            *(path for copy in running_copies(rows, root) for path in self.live_dirs(copy)),
         ]  # fmt: skip
 
-    def live_dirs(self) -> list[Path]:
-        """Where the workspace's plots are written: every DVCLive folder of its pipeline, and
-        the folder of each plot file declared outside them (never the whole repository)."""
-        root = self.repo.root
+    def live_dirs(self, root: Path | None = None) -> list[Path]:
+        """Where the workspace's plots are written (or those of a run's copy of it at `root`):
+        every DVCLive folder of its pipeline, and the folder of each plot file declared outside
+        them (never the whole repository)."""
+        root = root or self.repo.root
         with self._live_lock:
             found = self._live_reader.watch_paths(root)
         return [path for path in found if path != root] or [root / "dvclive"]
