@@ -103,47 +103,96 @@ def flat_values(row: Experiment) -> dict[str, Any]:
     return facts(row).values
 
 
+class ColumnIndex:
+    """The columns of a set of rows, kept up to date row by row: a refresh that changes one
+    running row among 2000 recounts that row alone (counts of each (key, file) pair, metric
+    pair and param value over the rows)."""
+
+    def __init__(self) -> None:
+        self._facts: dict[str, RowFacts] = {}
+        self._pairs: dict[tuple[str, str], int] = {}
+        self._metric_pairs: dict[tuple[str, str], int] = {}
+        self._param_items: dict[tuple[str, str, str], int] = {}
+        self._values_per_param: dict[tuple[str, str], int] = {}
+        self._found: dict[bool, tuple[list[str], list[str]]] = {}
+        self._files: dict[str, str] | None = None
+
+    def update(self, rows: Iterable[Experiment]) -> None:
+        """Make the index that of `rows`."""
+        now: dict[str, RowFacts] = {}
+        for row in rows:
+            key = row.key
+            while key in now:  # DVC can list two rows of one name (queued and finished)
+                key += "'"
+            now[key] = facts(row)
+        before = self._facts
+        gone = [old for key, old in before.items() if now.get(key) is not old]
+        came = [new for key, new in now.items() if before.get(key) is not new]
+        if not gone and not came:
+            return
+        for old in gone:
+            self._count(old, -1)
+        for new in came:
+            self._count(new, 1)
+        self._facts = now
+        self._found.clear()
+        self._files = None
+
+    def _count(self, known: RowFacts, step: int) -> None:
+        for pair in known.pairs:
+            _bump(self._pairs, pair, step)
+        for pair in known.metric_pairs:
+            _bump(self._metric_pairs, pair, step)
+        for item in known.param_items:
+            # A value's first row makes one more distinct value of its param; its last, one
+            # fewer.
+            if _bump(self._param_items, item, step) == (1 if step > 0 else 0):
+                _bump(self._values_per_param, item[:2], step)
+
+    def columns(self, only_changed: bool) -> tuple[list[str], list[str]]:
+        """Metric and param column names; params that never differ can be hidden."""
+        if only_changed not in self._found:
+            ambiguous = _ambiguous_pairs(self._pairs)
+            metric_keys = sorted({_name(file, key, ambiguous) for file, key in self._metric_pairs})
+            seen: dict[str, int] = {}
+            for (file, key), count in self._values_per_param.items():
+                name = _name(file, key, ambiguous)
+                seen[name] = seen.get(name, 0) + count
+            params = sorted(k for k, count in seen.items() if not only_changed or count > 1)
+            self._found[only_changed] = (metric_keys, params)
+        metric_keys, params = self._found[only_changed]
+        return metric_keys[:], params[:]
+
+    def files(self) -> dict[str, str]:
+        """The file each column's values come from."""
+        if self._files is None:
+            ambiguous = _ambiguous_pairs(self._pairs)
+            self._files = {_name(file, key, ambiguous): file
+                           for key, file in sorted(self._pairs)}  # fmt: skip
+        return dict(self._files)
+
+
+def _bump(counts: dict[Any, int], key: Any, step: int) -> int:
+    count = counts.get(key, 0) + step
+    if count:
+        counts[key] = count
+    else:
+        del counts[key]
+    return count
+
+
 def columns(rows: Iterable[Experiment], only_changed: bool) -> tuple[list[str], list[str]]:
-    """Metric and param column names; params that never differ can be hidden."""
-    known = [facts(row) for row in rows]
-    # A refresh mostly brings the same rows: the same facts objects, compared by identity.
-    kept = _LAST_COLUMNS.get(only_changed)
-    if kept is not None and kept[0] == known:
-        return kept[1][0][:], kept[1][1][:]
-    found = _columns(known, only_changed)
-    _LAST_COLUMNS[only_changed] = (known, found)
-    return found[0][:], found[1][:]
-
-
-_LAST_COLUMNS: dict[bool, tuple[list[RowFacts], tuple[list[str], list[str]]]] = {}
-
-
-def _columns(known: list[RowFacts], only_changed: bool) -> tuple[list[str], list[str]]:
-    ambiguous = _ambiguous_pairs(set().union(*(f.pairs for f in known)))
-    metric_pairs: set[tuple[str, str]] = set().union(*(f.metric_pairs for f in known))
-    metric_keys = {_name(file, key, ambiguous) for file, key in metric_pairs}
-    seen: dict[str, int] = {}
-    for file, key, _value in set().union(*(f.param_items for f in known)):
-        name = _name(file, key, ambiguous)
-        seen[name] = seen.get(name, 0) + 1
-    param_keys = sorted(k for k, count in seen.items() if not only_changed or count > 1)
-    return sorted(metric_keys), param_keys
+    """Metric and param column names of `rows`; params that never differ can be hidden."""
+    index = ColumnIndex()
+    index.update(rows)
+    return index.columns(only_changed)
 
 
 def column_files(rows: Iterable[Experiment]) -> dict[str, str]:
     """The file each column's values come from."""
-    known = [facts(row) for row in rows]
-    kept = _LAST_FILES.get(0)
-    if kept is not None and kept[0] == known:
-        return dict(kept[1])
-    pairs: set[tuple[str, str]] = set().union(*(f.pairs for f in known))
-    ambiguous = _ambiguous_pairs(pairs)
-    found = {_name(file, key, ambiguous): file for key, file in sorted(pairs)}
-    _LAST_FILES[0] = (known, found)
-    return dict(found)
-
-
-_LAST_FILES: dict[int, tuple[list[RowFacts], dict[str, str]]] = {}
+    index = ColumnIndex()
+    index.update(rows)
+    return index.files()
 
 
 def cells(row: Experiment, names: Iterable[str], files: Mapping[str, str]) -> list[str]:

@@ -6,10 +6,13 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from tui.app.table_state import RowFilter, TableView
 from tui.app.widgets.experiments import CellMemo, table_layout
 from tui.backend.experiments import Experiment
-from tui.display import columns, flat_values
+from tui.display import ColumnIndex, column_files, columns, flat_values
 
 WHEN = datetime(2026, 1, 2, 3, 4, tzinfo=timezone.utc)
 
@@ -150,3 +153,27 @@ def test_columns_follow_a_changed_row_and_name_keys_of_several_files() -> None:
     ]  # fmt: skip
     assert flat_values(other)["params.yaml:lr"] == 0.1
     assert "lr" not in flat_values(other), "a key of two files of the row is never bare"
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.tuples(st.sampled_from("abcd"), st.sampled_from(["p.yaml", "q.yaml"]),
+                                   st.sampled_from(["x", "y", "lr", "status"]),
+                                   st.integers(0, 2)), max_size=4),
+                min_size=1, max_size=6))  # fmt: skip
+def test_a_column_index_kept_up_to_date_is_one_built_afresh(
+    changes: list[list[tuple[str, str, str, int]]],
+) -> None:
+    index = ColumnIndex()
+    rows: dict[str, Experiment] = {}
+    for change in changes:
+        for name, file, key, value in change:
+            fresh = row(name, name * 40)
+            fresh.params = {file: {key: value}}
+            fresh.metrics = {"m.json": {key: value}} if value else {}
+            rows[name] = fresh
+        if len(rows) > 2 and change and change[0][3] == 0:
+            rows.pop(change[0][0])  # a row goes away too
+        index.update(rows.values())
+        for only_changed in (True, False):
+            assert index.columns(only_changed) == columns(list(rows.values()), only_changed)
+        assert index.files() == column_files(list(rows.values()))

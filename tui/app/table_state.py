@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tui.backend.experiments import Experiment
-from tui.display import columns, flat_values
+from tui.display import ColumnIndex, columns, flat_values
 
 _COMPARISON = re.compile(r"^\s*([\w./:-]+)\s*(<=|>=|==|!=|<|>|=)(.*)$")
 _OPERATORS: dict[str, Callable[[Any, Any], bool]] = {
@@ -137,6 +137,7 @@ class TableView:
     sort_descending: bool = False
     only_changed: bool = True
     hidden: set[str] = field(default_factory=set)
+    _shown_columns: ColumnIndex = field(default_factory=ColumnIndex, repr=False, compare=False)
 
     def set_rows(self, rows: list[Experiment]) -> None:
         """A new listing; the selection forgets rows that are gone. A key is shown once (the
@@ -198,13 +199,18 @@ class TableView:
         return arrange(self.rows, self.row_filter, self.sort_column, self.sort_descending)
 
     def columns(self, rows: list[Experiment] | None = None) -> tuple[list[str], list[str]]:
-        """Metric and param columns shown."""
-        metric_keys, param_keys = columns(self.visible() if rows is None else rows,
-                                          self.only_changed)  # fmt: skip
+        """Metric and param columns shown (of the visible rows, or of `rows`)."""
+        self._shown_columns.update(self.visible() if rows is None else rows)
+        metric_keys, param_keys = self._shown_columns.columns(self.only_changed)
         return (
             [k for k in metric_keys if k not in self.hidden],
             [k for k in param_keys if k not in self.hidden],
         )
+
+    def column_files(self, rows: list[Experiment] | None = None) -> dict[str, str]:
+        """The file each column's values come from (of the visible rows, or of `rows`)."""
+        self._shown_columns.update(self.visible() if rows is None else rows)
+        return self._shown_columns.files()
 
     def all_columns(self) -> list[str]:
         """Every column that can be sorted by or hidden."""

@@ -21,7 +21,7 @@ from tui.app.charts import colour_for
 from tui.app.table_state import TableView
 from tui.backend.experiments import Experiment
 from tui.backend.follow import total_steps
-from tui.display import ERROR_MARK, cells, column_files, marked_errors
+from tui.display import ERROR_MARK, cells, marked_errors
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 STATUS_STYLE = {
@@ -139,7 +139,7 @@ def table_layout(view: TableView, frame: int = 0, memo: CellMemo | None = None) 
     memo = memo or CellMemo()
     rows = view.visible()
     metric_keys, param_keys = view.columns(rows)
-    files = column_files(rows)
+    files = view.column_files(rows)
     names = (*metric_keys, *param_keys)
     # Shared by every row (compared by identity); a row's own part is small.
     context = memo.context((names, tuple(sorted(files.items()))))
