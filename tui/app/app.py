@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import functools
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any, ClassVar
@@ -43,6 +44,8 @@ from tui.display import cell, error_summary, flat_values
 
 TICK_S = 0.1
 SPIN_EVERY = 3
+LIVE_LISTING_S = 1.0
+"""Least time between listings that only DVCLive's writes asked for."""
 """Ticks per spinner frame."""
 
 
@@ -122,6 +125,9 @@ class CatdogApp(App[None]):
         """Listings applied so far (tests wait on it)."""
         self._shown: dict[str, Text] = {}
         self._copies_watched: list[Path] = []
+        self._live_folders: tuple[Path, ...] = ()
+        self._live_listing_due = False
+        self._listed_at = 0.0
         self._charted: list[tuple[object, ...]] = []
 
     # Layout ------------------------------------------------------------------------------
@@ -179,7 +185,7 @@ class CatdogApp(App[None]):
     @property
     def idle(self) -> bool:
         """Nothing due and no worker running: what the screen shows is settled."""
-        due = self._listing_due or self._charts_due or self._log_due
+        due = self._listing_due or self._live_listing_due or self._charts_due or self._log_due
         return not due and all(worker.is_finished for worker in self.workers
                                if worker.group != "watch")  # fmt: skip
 
@@ -203,6 +209,7 @@ class CatdogApp(App[None]):
         """Async: changes of what the listing and charts show become messages (`rows`: the
         listing, whose runs in a queue's copies are watched too)."""
         targets = await asyncio.to_thread(self.backend.watch_targets, rows or [])
+        self._live_folders = await asyncio.to_thread(self._live_folders_of, rows or [])
         watcher = Watcher(targets)
         self.log.info(f"watching with {watcher.mode.kind}: {watcher.mode.reason}")
         async for changed in watcher.achanges():
@@ -258,10 +265,23 @@ class CatdogApp(App[None]):
         self._redraw_table()
         self._follow_highlight()
 
+    def _live_folders_of(self, rows: list[Experiment]) -> tuple[Path, ...]:
+        copies = running_copies(rows, self.backend.repo.root)
+        return (*self.backend.live_dirs(),
+                *(path for copy in copies for path in self.backend.live_dirs(copy)))  # fmt: skip
+
     def on_files_changed(self, message: FilesChanged) -> None:
         # What is watched is what the listing, the charts or the log show (watch_targets);
-        # each refresh costs what changed: committed rows come from caches.
-        self._listing_due = self._charts_due = self._log_due = True
+        # each refresh costs what changed: committed rows come from caches. A run's DVCLive
+        # step (twice a second, say) changes its row's metrics and the charts: the charts
+        # follow at once, its row at most once a second (a listing of 2000 rows costs).
+        live = self._live_folders
+        if all(any(folder in path.parents for folder in live) for path in message.paths):
+            self._live_listing_due = True
+        else:
+            self._listing_due = True
+        self._charts_due = self._log_due = True
+        self._load_charts_if_due()  # now, not at the next tick: a line to the chart is timed
 
     @_while_shown
     def on_live_loaded(self, message: LiveLoaded) -> None:
@@ -301,18 +321,24 @@ class CatdogApp(App[None]):
     @_while_shown
     def _tick(self) -> None:
         self.frame += 1
+        if self._live_listing_due and time.monotonic() - self._listed_at >= LIVE_LISTING_S:
+            self._listing_due = True
         if self._listing_due and not self._busy("listing"):
-            self._listing_due = False
+            self._listing_due = self._live_listing_due = False
+            self._listed_at = time.monotonic()
             self.load_experiments({row.key: row.status for row in self.view.rows})
-        if self._charts_due and self.view.rows and not self._busy("live"):
-            self._charts_due = False
-            self._live_generation += 1
-            self.load_live(self.view.charted(self.table.highlighted), self._live_generation)
+        self._load_charts_if_due()
         if self._log_due:
             self._log_due = False
             self.log_panel.poll()
         if self.frame % SPIN_EVERY == 0 and any(r.status == "running" for r in self.view.rows):
             self.table.spin(self.frame // SPIN_EVERY)
+
+    def _load_charts_if_due(self) -> None:
+        if self._charts_due and self.view.rows and not self._busy("live"):
+            self._charts_due = False
+            self._live_generation += 1
+            self.load_live(self.view.charted(self.table.highlighted), self._live_generation)
 
     def _busy(self, group: str) -> bool:
         return any(w.group == group and not w.is_finished for w in self.workers)
