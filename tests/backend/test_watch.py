@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tui.backend.watch import Watcher, WatchMode, choose_mode
+from tui.backend.watch import Watcher, WatchMode, choose_mode, only_live_steps
 
 
 def first_change(watcher: Watcher, action: object) -> set[Path]:
@@ -63,3 +63,13 @@ def test_polling_is_chosen_when_asked(monkeypatch: pytest.MonkeyPatch, tmp_path:
     assert choose_mode(tmp_path).kind == "polling"
     monkeypatch.delenv("CATDOG_TUI_POLLING")
     assert choose_mode(tmp_path) == WatchMode("inotify", "inotify")
+
+
+def test_only_live_steps_tells_a_dvclive_step_from_what_a_listing_shows(tmp_path: Path) -> None:
+    live = [tmp_path / "dvclive", tmp_path / "eval" / "live"]
+    step = {tmp_path / "dvclive" / "metrics.json", tmp_path / "eval/live/plots/metrics/a.tsv",
+            tmp_path / ".dvc/tmp/exps/run/DVCLIVE_STEP_COMPLETED"}  # fmt: skip
+    assert only_live_steps(step, live)
+    assert not only_live_steps({*step, tmp_path / ".git/refs/exps/ab/cd/x"}, live)
+    assert not only_live_steps({tmp_path / "params.yaml"}, live)
+    assert not only_live_steps({tmp_path / "dvclive.json"}, live), "a sibling is not inside"

@@ -39,7 +39,7 @@ from tui.backend.errors import BackendError
 from tui.backend.experiments import Experiment
 from tui.backend.history import LiveData
 from tui.backend.service import Backend, Header, running_copies
-from tui.backend.watch import Watcher
+from tui.backend.watch import Watcher, only_live_steps
 from tui.display import cell, error_summary, flat_values
 
 TICK_S = 0.1
@@ -275,8 +275,7 @@ class CatdogApp(App[None]):
         # each refresh costs what changed: committed rows come from caches. A run's DVCLive
         # step (twice a second, say) changes its row's metrics and the charts: the charts
         # follow at once, its row at most once a second (a listing of 2000 rows costs).
-        live = self._live_folders
-        if all(any(folder in path.parents for folder in live) for path in message.paths):
+        if only_live_steps(message.paths, self._live_folders):
             self._live_listing_due = True
         else:
             self._listing_due = True

@@ -208,3 +208,18 @@ class Watcher:
             self._fall_back(error)
             async for changed in self.achanges():
                 yield changed
+
+
+STEP_SIGNAL = "DVCLIVE_STEP_COMPLETED"
+"""The file DVCLive writes under `.dvc/tmp/exps/run` at each step, for VS Code
+(dvclive/vscode.py)."""
+
+
+def only_live_steps(paths: Iterable[Path], live_folders: Iterable[Path]) -> bool:
+    """Whether these changes are a run's DVCLive steps alone: files in its DVCLive folders, and
+    DVCLive's step signal. Nothing else a listing shows (refs, the queue, params) changed."""
+    folders = tuple(live_folders)
+    return all(
+        path.name == STEP_SIGNAL or any(folder in path.parents for folder in folders)
+        for path in paths
+    )
