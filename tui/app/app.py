@@ -270,6 +270,7 @@ class CatdogApp(App[None]):
         return (*self.backend.live_dirs(),
                 *(path for copy in copies for path in self.backend.live_dirs(copy)))  # fmt: skip
 
+    @_while_shown
     def on_files_changed(self, message: FilesChanged) -> None:
         # What is watched is what the listing, the charts or the log show (watch_targets);
         # each refresh costs what changed: committed rows come from caches. A run's DVCLive
