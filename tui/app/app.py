@@ -24,7 +24,7 @@ from textual.binding import Binding, BindingType
 from textual.css.query import NoMatches
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Static, TabbedContent, TabPane
-from textual.worker import Worker, WorkerState
+from textual.worker import Worker, WorkerState, get_current_worker
 
 from tui.app.messages import ActionDone, ExperimentsLoaded, FilesChanged, LiveLoaded
 from tui.app.screens.dialogs import ConfirmScreen, PromptScreen
@@ -46,6 +46,8 @@ TICK_S = 0.1
 SPIN_EVERY = 3
 LIVE_LISTING_S = 1.0
 """Least time between listings that only DVCLive's writes asked for."""
+FIRST_LOOK_S = 0.1
+"""How long the first listing reads values before it shows the rows without the rest."""
 """Ticks per spinner frame."""
 
 
@@ -128,6 +130,7 @@ class CatdogApp(App[None]):
         self._live_folders: tuple[Path, ...] = ()
         self._live_listing_due = False
         self._listed_at = 0.0
+        self._pending = 0
         self._charted: list[tuple[object, ...]] = []
 
     # Layout ------------------------------------------------------------------------------
@@ -196,13 +199,21 @@ class CatdogApp(App[None]):
     def load_experiments(self, before: dict[str, str]) -> None:
         """List experiments (a thread: git and file reads block); say which runs failed
         since the listing whose statuses are `before`."""
+        if not self.listings:
+            # A first look at thousands of experiments never read before: the rows at once,
+            # their values as soon as they are read.
+            rows = self.backend.experiments(with_runs=True, within_s=FIRST_LOOK_S)
+            pending = self.backend.values_pending
+            if pending:
+                self.post_message(ExperimentsLoaded(rows, self.backend.header(), [], pending))
         rows = self.backend.experiments(with_runs=True)
         failures = [
             (row.label, self.backend.failure_reason(row))
             for row in rows
             if row.status == "failed" and before.get(row.key) in ("running", "queued")
         ]
-        self.post_message(ExperimentsLoaded(rows, self.backend.header(), failures))
+        if not get_current_worker().is_cancelled:
+            self.post_message(ExperimentsLoaded(rows, self.backend.header(), failures))
 
     @work(exclusive=True, group="watch", exit_on_error=False, description="watch files")
     async def watch_files(self, rows: list[Experiment] | None = None) -> None:
@@ -250,6 +261,7 @@ class CatdogApp(App[None]):
     @_while_shown
     def on_experiments_loaded(self, message: ExperimentsLoaded) -> None:
         self.header = message.header
+        self._pending = message.pending
         self._show_header()
         for name, reason in message.failures:
             self.notify(f"{name} failed: {reason}", title="run failed", severity="error",
@@ -353,13 +365,14 @@ class CatdogApp(App[None]):
         running = sum(r.status == "running" for r in self.view.rows)
         queued = sum(r.status == "queued" for r in self.view.rows)
         head = self.header.head[:7] if self.header.head else "no commits"
+        reading = f"   reading the values of {self._pending} commits…" if self._pending else ""
         sort = ""
         if self.view.sort_column:
             arrow = "↓" if self.view.sort_descending else "↑"
             sort = f"   sorted by {self.view.sort_column} {arrow}"
         self._update_static("#where", plain(
             f"{self.header.repo}  ⎇ {self.header.branch or 'detached HEAD'}  @ {head}   "
-            f"{running} running  {queued} queued{sort}"
+            f"{running} running  {queued} queued{sort}{reading}"
         ))  # fmt: skip
 
     def _update_static(self, selector: str, content: Text) -> None:

@@ -20,6 +20,8 @@ class ExperimentsLoaded(Message):
     rows: list[Experiment]
     header: Header
     failures: list[tuple[str, str]] = field(default_factory=list)
+    pending: int = 0
+    """Rows listed before their values were read (a first look); a full listing follows."""
 
 
 @dataclass

@@ -14,6 +14,7 @@ experiments, on the development machine).
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
@@ -119,6 +120,12 @@ def parse_exp_ref(ref: str) -> tuple[str, str] | None:
     return parts[0] + parts[1], parts[2]
 
 
+_Rows = list["Experiment"]
+
+PENDING = Values()
+"""The values of a commit not read yet (never stored): its row shows none for a moment."""
+
+
 class ExperimentIndex:
     """Lists a repository's experiments; keep one per repository for cached refreshes."""
 
@@ -128,6 +135,9 @@ class ExperimentIndex:
         self.git = GitStore(repo.root, self._stored.commits)
         self._indexes: dict[_Blobs, list[tuple[_Blobs, ProjectIndex]]] = {}
         self._committed_rows: dict[tuple[object, ...], Experiment] = {}
+        self._read_until: float | None = None
+        self.pending = 0
+        """Commits the last listing left without values (see `list`)."""
         self._rows_listed: dict[tuple[object, ...], Experiment] = {}
 
     def _blobs(self, rev: str, paths: Iterable[str]) -> _Blobs:
@@ -151,6 +161,9 @@ class ExperimentIndex:
         stored = self._stored.get(rev)
         if stored is not None:
             return stored
+        if self._read_until is not None and time.monotonic() > self._read_until:
+            self.pending += 1
+            return PENDING
         from tui.backend.index import read_values
         from tui.backend.sources import CommitSource
 
@@ -252,11 +265,24 @@ class ExperimentIndex:
         self._stored.save()
         return rows
 
-    def list(self, num: int = 1, all_commits: bool = False) -> list[Experiment]:
+    def list(
+        self, num: int = 1, all_commits: bool = False, within_s: float | None = None
+    ) -> list[Experiment]:
         """Workspace, then each baseline followed by its experiments (newest first).
 
         Nothing at all, not even the workspace, before the first commit: as `dvc exp show`.
+        `within_s`: commits not read by then (none cached yet: a first listing of thousands)
+        are listed without values (`PENDING`), and `pending` counts them; the next listing
+        reads them.
         """
+        self.pending = 0
+        self._read_until = None if within_s is None else time.monotonic() + within_s
+        try:
+            return self._list(num, all_commits)
+        finally:
+            self._read_until = None
+
+    def _list(self, num: int, all_commits: bool) -> _Rows:
         self.git.refresh()
         if self.git.head() is None:
             return []

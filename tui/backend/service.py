@@ -72,6 +72,8 @@ class Backend:
         self.repo = repo
         self.index = ExperimentIndex(repo)
         self._listing_lock = threading.RLock()
+        self.values_pending = 0
+        """Commits the last listing left without values (see `experiments`)."""
         self._live_lock = threading.Lock()
 
     @cached_property
@@ -89,13 +91,17 @@ class Backend:
     # Listing -----------------------------------------------------------------------------
 
     def experiments(
-        self, num: int = 1, all_commits: bool = False, *, with_runs: bool = False
-    ) -> list[Experiment]:
+        self, num: int = 1, all_commits: bool = False, *, with_runs: bool = False,
+        within_s: float | None = None,
+    ) -> list[Experiment]:  # fmt: skip
         """The listing of `dvc exp show -n num` (or `-A`). `with_runs` adds our runs that DVC
         does not list: one that failed or was stopped (DVC keeps no trace of a failed
-        workspace run) and one still starting, each under the commit it started from."""
+        workspace run) and one still starting, each under the commit it started from.
+        `within_s`: commits not read by then are listed without values, counted by
+        `values_pending` (a first look at thousands of experiments, painted at once)."""
         with self._listing_lock:
-            rows = self.index.list(num, all_commits)
+            rows = self.index.list(num, all_commits, within_s)
+            self.values_pending = self.index.pending
         return self._with_runs(rows) if with_runs else rows
 
     def _with_runs(self, rows: list[Experiment]) -> list[Experiment]:
