@@ -50,6 +50,15 @@ async def test_a_run_writing_updates_cells_not_the_table_nor_the_log(
         await pilot.press("3")
         panel = app.log_panel
         await wait_until(pilot, lambda: "Reproducing experiment 'steady'" in "\n".join(panel.lines))
+        # Until DVC lists the run, our record stands for it; DVC's row brings the run's params
+        # (a new column): a legitimate rebuild, before the steady state this test is about.
+        await wait_until(
+            pilot,
+            lambda: any(
+                r.label == "steady" and r.run_id is None and r.status == "running"
+                for r in app.view.rows
+            ),
+        )
         await wait_until(pilot, lambda: app.idle)
         rebuilds, first_line = app.table.rebuilds, panel.lines[0]
         cursor, scroll = app.table.cursor_row, app.table.scroll_offset

@@ -27,7 +27,9 @@ DEMO_PARAMS = {
     "model.backbone": "tiny",
     "model.weights": "none",
 }
-PROJECT_FILES = ("dvc.yaml", "params.yaml", ".dvcignore", ".gitignore", ".dvc/config")
+PROJECT_FILES = (
+    "dvc.yaml", "params.yaml", ".dvcignore", ".gitignore", ".dvc/config", ".catdog-tui.toml",
+)  # fmt: skip
 GIT_IDENTITY = {
     "GIT_AUTHOR_NAME": "catdog-tui demo",
     "GIT_AUTHOR_EMAIL": "demo@catdog-tui.invalid",
@@ -92,4 +94,28 @@ def make_demo(target: Path) -> DvcRepo:
         )
         if done.returncode != 0:
             raise BackendError(f"`{' '.join(command)}` failed in {target}: {done.stderr.strip()}")
+    _ignore_in_enclosing_repo(target.resolve())
     return DvcRepo(target.resolve())
+
+
+def _ignore_in_enclosing_repo(target: Path) -> None:
+    """A demo made inside another repository (this clone, say) is a repository of its own:
+    that one's `git status` should not list it. `.git/info/exclude`: local, never committed."""
+    done = subprocess.run(
+        ["git", "rev-parse", "--show-toplevel", "--git-dir"], cwd=target.parent,
+        capture_output=True, text=True, check=False,
+    )  # fmt: skip
+    if done.returncode != 0:
+        return
+    top, git_dir = (Path(line) for line in done.stdout.splitlines()[:2])
+    git_dir = git_dir if git_dir.is_absolute() else target.parent / git_dir
+    exclude = git_dir / "info" / "exclude"
+    try:
+        entry = "/" + target.relative_to(top.resolve()).as_posix() + "/"
+        lines = exclude.read_text().splitlines() if exclude.exists() else []
+        if entry not in lines:
+            exclude.parent.mkdir(parents=True, exist_ok=True)
+            with exclude.open("a") as handle:
+                handle.write(f"# a catdog-tui demo project\n{entry}\n")
+    except (OSError, ValueError):
+        pass  # only `git status` is noisier
