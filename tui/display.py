@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from tui.backend.box import BoxReading
 from tui.backend.experiments import Experiment
 from tui.backend.outs import MISSING
 
@@ -215,3 +216,29 @@ def error_summary(row: Experiment) -> str:
         return f"{ERROR_MARK} {row.label}: {row.error}"
     errors = marked_errors(row)
     return "  ".join(f"{ERROR_MARK} {file}: {error}" for file, error in errors.items())
+
+
+GIB = 1024**3
+
+
+def _short_name(name: str) -> str:
+    return name.removeprefix("NVIDIA ").removeprefix("GeForce ").strip()
+
+
+def machine_line(reading: BoxReading) -> str:
+    """The reading in one line: each GPU (load, memory, temperature, the run on it), else CPU
+    and RAM; empty when nothing could be read."""
+    parts = []
+    for gpu in reading.gpus:
+        temperature = f" {gpu.temperature}°C" if gpu.temperature is not None else ""
+        run = f" {gpu.claim.experiment}" if gpu.claim else " free"
+        parts.append(
+            f"GPU{gpu.index} {_short_name(gpu.name)} {gpu.utilisation}%"
+            f" {gpu.memory_used / GIB:.1f}/{gpu.memory_total / GIB:.0f}G{temperature}{run}"
+        )
+    if reading.cpu_percent is not None:
+        cores = f" ({reading.cpu_count} cores)" if reading.cpu_count else ""
+        parts.append(f"CPU {reading.cpu_percent:.0f}%{cores}")
+    if reading.ram_used is not None and reading.ram_total:
+        parts.append(f"RAM {reading.ram_used / GIB:.1f}/{reading.ram_total / GIB:.0f}G")
+    return "  │  ".join(parts)

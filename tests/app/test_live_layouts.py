@@ -96,3 +96,53 @@ async def test_outside_text_is_never_markup_and_a_bad_filter_hides_nothing(
         assert "one operator" in str(problem.render())
         await pilot.press("enter")
         assert len(app.view.visible()) == shown
+
+
+SYSTEM_MONITORED = """\
+import time
+from pathlib import Path
+
+import dvclive.monitor_system
+from dvclive import Live
+
+# DVCLive 3.49 drops every sample (CPU and RAM too) when pynvml imports but NVML cannot
+# start (no driver): the project's training turns the GPU part off then, as here.
+try:
+    import pynvml
+
+    pynvml.nvmlInit()
+except Exception:
+    dvclive.monitor_system.GPU_AVAILABLE = False
+
+# A run with DVCLive's own system monitor, as train.monitor_system turns on.
+with Live(dvcyaml=None) as live:
+    live.monitor_system(interval=0.01, num_samples=2)
+    deadline = time.monotonic() + 30
+    while not Path("dvclive/plots/metrics/system/ram/usage (%).tsv").exists():
+        assert time.monotonic() < deadline, "the monitor wrote nothing"
+        time.sleep(0.05)
+    for step in range(3):
+        live.log_metric("train/loss", 1 / (step + 1))
+        live.next_step()
+"""
+
+
+async def test_system_tab_shows_dvclive_system_metrics_and_the_machine_line(
+    tmp_path: Path,
+) -> None:
+    root = make_repo(tmp_path / "monitored", {"train.py": SYSTEM_MONITORED})
+    run(["python", "train.py"], root)
+    commit_all(root, "run")
+    app = CatdogApp(Backend.discover(root))
+    async with app.run_test(size=SIZE) as pilot:
+        await highlight_baseline(pilot, app)
+        await wait_until(pilot, lambda: "train/loss" in app.charts.plain)
+        assert "system/" not in app.charts.plain, "system metrics have their own tab"
+        await pilot.press("5")
+        assert app.query_one(TabbedContent).active == "system"
+        await wait_until(pilot, lambda: "system/ram/usage (%)" in app.system_charts.plain)
+        assert "train/loss" not in app.system_charts.plain
+        machine = app.query_one("#machine")
+        # This machine's CPU and RAM, read live (a GPU line too where NVML finds cards).
+        await wait_until(pilot, lambda: "RAM" in str(machine.render()))
+        assert machine.display

@@ -28,7 +28,7 @@ def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CatdogApp:
     monkeypatch.setenv("TZ", "UTC")
     time.tzset()
     root = make_repo(tmp_path / "snapshot-project", 3, when=WHEN)
-    return CatdogApp(Backend.discover(root))
+    return CatdogApp(Backend.discover(root), show_machine=False)
 
 
 def settled(*keys: str) -> Callable[[Pilot[Any]], Any]:

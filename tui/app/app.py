@@ -26,7 +26,13 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from tui.app.messages import ActionDone, ExperimentsLoaded, FilesChanged, LiveLoaded
+from tui.app.messages import (
+    ActionDone,
+    ExperimentsLoaded,
+    FilesChanged,
+    LiveLoaded,
+    MachineRead,
+)
 from tui.app.screens.dialogs import ConfirmScreen, PromptScreen
 from tui.app.screens.help import HelpScreen
 from tui.app.screens.params_form import FormResult, ParamsForm
@@ -40,13 +46,17 @@ from tui.backend.experiments import Experiment
 from tui.backend.history import LiveData
 from tui.backend.service import Backend, Header, running_copies
 from tui.backend.watch import Watcher, only_live_steps
-from tui.display import cell, error_summary, flat_values
+from tui.display import cell, error_summary, flat_values, machine_line
 
 TICK_S = 0.1
 SPIN_EVERY = 3
 LIVE_LISTING_S = 1.0
 """Least time between listings that only DVCLive's writes asked for."""
 FIRST_LOOK_S = 0.1
+"""How long the first listing reads values before it shows the rows without the rest."""
+MACHINE_EVERY_S = 2.0
+"""How often the machine line is read again (nvidia-smi's default is 1 s; the line is a
+glance, not a monitor)."""
 """How long the first listing reads values before it shows the rows without the rest."""
 """Ticks per spinner frame."""
 
@@ -109,11 +119,16 @@ class CatdogApp(App[None]):
                 tooltip="the Confusion matrix tab"),
         Binding("3", "show_tab('logs')", "Logs tab", show=False, tooltip="the Logs tab"),
         Binding("4", "show_tab('diff')", "Diff", show=False, tooltip="the Diff tab"),
+        Binding("5", "show_tab('system')", "System", show=False,
+                tooltip="the System tab: CPU, RAM, disk and GPU of the charted runs"),
     ]  # fmt: skip
 
-    def __init__(self, backend: Backend) -> None:
+    def __init__(self, backend: Backend, *, show_machine: bool = True) -> None:
+        """`show_machine`: the line of GPU, CPU and RAM readings (off for screenshots, whose
+        readings would differ each time)."""
         super().__init__()
         self.backend = backend
+        self.show_machine = show_machine
         self.view = TableView()
         self.live_data: dict[str, LiveData] = {}
         self.frame = 0
@@ -137,6 +152,7 @@ class CatdogApp(App[None]):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="where")
+        yield Static("", id="machine")
         yield ExperimentsTable(id="experiments")
         yield Static("", id="details")
         yield Input(
@@ -153,6 +169,8 @@ class CatdogApp(App[None]):
                 yield LogPanel(self.backend, id="log")
             with TabPane("4 Diff", id="diff"):
                 yield DiffPanel(id="diff-panel")
+            with TabPane("5 System", id="system"):
+                yield ChartGrid(id="system-panel", system=True)
         yield Footer()
 
     @property
@@ -174,6 +192,11 @@ class CatdogApp(App[None]):
         return self.main.query_one(ChartGrid)
 
     @property
+    def system_charts(self) -> ChartGrid:
+        """The System tab's charts (DVCLive's system metrics)."""
+        return self.main.query_one("#system-panel", ChartGrid)
+
+    @property
     def log_panel(self) -> LogPanel:
         """The Logs tab."""
         return self.main.query_one(LogPanel)
@@ -184,13 +207,16 @@ class CatdogApp(App[None]):
         self.table.focus()
         self.set_interval(TICK_S, self._tick)
         self.watch_files()
+        self.main.query_one("#machine", Static).display = False
+        if self.show_machine:
+            self.read_machine()
 
     @property
     def idle(self) -> bool:
         """Nothing due and no worker running: what the screen shows is settled."""
         due = self._listing_due or self._live_listing_due or self._charts_due or self._log_due
         return not due and all(worker.is_finished for worker in self.workers
-                               if worker.group != "watch")  # fmt: skip
+                               if worker.group not in ("watch", "machine"))  # fmt: skip
 
     # Workers -----------------------------------------------------------------------------
 
@@ -225,6 +251,16 @@ class CatdogApp(App[None]):
         self.log.info(f"watching with {watcher.mode.kind}: {watcher.mode.reason}")
         async for changed in watcher.achanges():
             self.post_message(FilesChanged(changed))
+
+    @work(thread=True, exclusive=True, group="machine", exit_on_error=False,
+          description="read the machine")  # fmt: skip
+    def read_machine(self) -> None:
+        """GPUs, CPU and RAM, every few seconds while the app runs (a thread: NVML and
+        /proc reads block; a few ms each)."""
+        worker = get_current_worker()
+        while not worker.is_cancelled:
+            self.post_message(MachineRead(self.backend.machine()))
+            time.sleep(MACHINE_EVERY_S)
 
     @work(thread=True, exclusive=True, group="live", exit_on_error=False,
           description="read DVCLive data")  # fmt: skip
@@ -302,7 +338,15 @@ class CatdogApp(App[None]):
         self.live_data = message.data
         charted = self.view.charted(self.table.highlighted)
         self.charts.show(charts_for(charted, self.live_data, self.view.colours))
+        self.system_charts.show(charts_for(charted, self.live_data, self.view.colours, system=True))
         self._show_confusion(charted)
+
+    @_while_shown
+    def on_machine_read(self, message: MachineRead) -> None:
+        line = machine_line(message.reading)
+        machine = self.main.query_one("#machine", Static)
+        machine.display = bool(line)  # absent, not broken, where nothing can be read
+        self._update_static("#machine", plain(line))
 
     def on_action_done(self, message: ActionDone) -> None:
         self.notify(message.message, markup=False)
@@ -376,11 +420,12 @@ class CatdogApp(App[None]):
         ))  # fmt: skip
 
     def _update_static(self, selector: str, content: Text) -> None:
-        # An update lays the screen out again: skipped when a listing changed nothing shown.
+        # Skipped when nothing shown changed; these lines are one row high whatever they say,
+        # so a change repaints them without laying the screen out again.
         widget = self.main.query_one(selector, Static)
         if self._shown.get(selector) != content:
             self._shown[selector] = content
-            widget.update(content)
+            widget.update(content, layout=False)
 
     def _show_details(self, row: Experiment | None) -> None:
         """The highlighted row in full: values cut short in the table, and its errors."""
@@ -530,20 +575,29 @@ class CatdogApp(App[None]):
 
     def action_show_tab(self, tab: str) -> None:
         self.main.query_one(TabbedContent).active = tab
-        if tab == "plots":
+        if tab in ("plots", "system"):
             self._charts_due = True
 
+    @property
+    def _active_grid(self) -> ChartGrid:
+        """The chart grid the page and metric keys act on: System's when it is shown."""
+        if self.main.query_one(TabbedContent).active == "system":
+            return self.system_charts
+        return self.charts
+
     def action_chart_page(self, pages: int) -> None:
-        self.charts.turn(pages)
+        self._active_grid.turn(pages)
 
     def action_metric_filter(self) -> None:
+        grid = self._active_grid
+
         def chosen(value: str | None) -> None:
             if value is not None:
-                self.charts.set_pattern(value.strip())
+                grid.set_pattern(value.strip())
 
         self.push_screen(
             PromptScreen("Metrics to chart (a glob like *loss*, or part of a name; empty: all):",
-                         self.charts.pattern), chosen,
+                         grid.pattern), chosen,
         )  # fmt: skip
 
     def action_filter(self) -> None:

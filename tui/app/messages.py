@@ -7,6 +7,7 @@ from pathlib import Path
 
 from textual.message import Message
 
+from tui.backend.box import BoxReading
 from tui.backend.experiments import Experiment
 from tui.backend.history import LiveData
 from tui.backend.logtail import LogChunk
@@ -74,3 +75,10 @@ class LogRead(Message):
     chunk: LogChunk
     note: str
     """What to say when there is no log."""
+
+
+@dataclass
+class MachineRead(Message):
+    """A reading of the machine: GPUs, CPU, RAM."""
+
+    reading: BoxReading

@@ -50,6 +50,16 @@ def parse_series_name(name: str) -> SeriesName:
     return SeriesName(source, split, metric)
 
 
+SYSTEM_PREFIX = "system/"
+"""Where DVCLive's system monitor logs (`system/cpu/usage (%)`, `system/gpu/usage (%)/0`)."""
+
+
+def is_system(name: str) -> bool:
+    """Whether a series is one of DVCLive's system metrics (the System tab's, not Plots')."""
+    path = name.partition(":")[2] if ":" in name else name
+    return path.startswith(SYSTEM_PREFIX)
+
+
 def split_rank(split: str) -> tuple[int, str]:
     """Validation splits first (drawn on top), then training, then any other."""
     last = split.rpartition("/")[2]

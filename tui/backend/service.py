@@ -19,6 +19,7 @@ from tui.backend.repo import DvcRepo, find_repo
 # What only running, following and acting need is imported where it is used: `catdog-tui ls`
 # starts as a new process each time, and its imports are most of its time.
 if TYPE_CHECKING:
+    from tui.backend.box import BoxReader, BoxReading
     from tui.backend.history import LiveData, LiveReader
     from tui.backend.logtail import LogChunk
     from tui.backend.overrides import Override
@@ -73,6 +74,8 @@ class Backend:
         self.index = ExperimentIndex(repo)
         self._listing_lock = threading.RLock()
         self.values_pending = 0
+        self._box: BoxReader | None = None
+        self._box_lock = threading.Lock()
         """Commits the last listing left without values (see `experiments`)."""
         self._live_lock = threading.Lock()
 
@@ -192,6 +195,16 @@ class Backend:
             *self.live_dirs(),
             *(path for copy in running_copies(rows, root) for path in self.live_dirs(copy)),
         ]  # fmt: skip
+
+    def machine(self) -> BoxReading:
+        """The machine now: each GPU (load, memory, temperature, the run holding it), CPU and
+        RAM; what cannot be read is absent (see box.py). Thread-safe; a few ms."""
+        with self._box_lock:
+            if self._box is None:
+                from tui.backend.box import BoxReader
+
+                self._box = BoxReader()
+            return self._box.read()
 
     def live_dirs(self, root: Path | None = None) -> list[Path]:
         """Where the workspace's plots are written (or those of a run's copy of it at `root`):

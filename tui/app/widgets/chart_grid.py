@@ -21,23 +21,30 @@ from tui.app.charts import Chart, chart_matches, colour_for, grid_for, render_pa
 from tui.app.messages import ChartsRendered
 from tui.backend.experiments import Experiment
 from tui.backend.history import LiveData
-from tui.backend.layout import group_charts
+from tui.backend.layout import group_charts, is_system
 from tui.backend.live import Series
 
 EMPTY = "Select experiments with space to chart them; the highlighted one shows meanwhile."
+EMPTY_SYSTEM = (
+    "No system metrics logged for the charted experiments. DVCLive's system monitor writes "
+    "them (Live(monitor_system=True); in this project train.monitor_system: true)."
+)
 
 
 def charts_for(
     experiments: Sequence[Experiment],
     data: Mapping[str, LiveData],
     colours: Mapping[str, int],
+    *,
+    system: bool = False,
 ) -> list[Chart]:
     """The charts of every metric any charted experiment has (`layout.group_charts`: one
     group per metric, validation above training), each with the experiments' curves in their
-    colours; a metric that exists without points yet gets an empty chart (a placeholder)."""
+    colours; a metric that exists without points yet gets an empty chart (a placeholder).
+    `system`: DVCLive's system metrics (CPU, RAM, disk, GPU) alone, else every other metric."""
     found = [data.get(e.key, LiveData()) for e in experiments]
-    names = {name for live in found for name in live.series}
-    empty = {name for live in found for name in live.empty}
+    names = {name for live in found for name in live.series if is_system(name) == system}
+    empty = {name for live in found for name in live.empty if is_system(name) == system}
     charts = []
     for group in group_charts(names, empty):
         for chart in group.charts:
@@ -54,8 +61,10 @@ def charts_for(
 class ChartGrid(Vertical):
     """A status line (page, filter) above the charts."""
 
-    def __init__(self, **kwargs: Any) -> None:
+    def __init__(self, *, system: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self.system = system
+        """Whether this grid shows DVCLive's system metrics (the System tab)."""
         self.page = 0
         self.pattern = ""
         self.charts: list[Chart] = []
@@ -68,7 +77,7 @@ class ChartGrid(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="chart-status")
-        yield Static(EMPTY, id="chart-body")
+        yield Static(EMPTY_SYSTEM if self.system else EMPTY, id="chart-body")
 
     def show(self, charts: list[Chart]) -> None:
         """New data: draw the current page again."""
@@ -104,7 +113,7 @@ class ChartGrid(Vertical):
         """One page of the charts that match, drawn with plotext (under its lock)."""
         shown = [c for c in charts if chart_matches(c.title, pattern)]
         if not charts:
-            text, status = EMPTY, ""
+            text, status = (EMPTY_SYSTEM if self.system else EMPTY), ""
         elif not shown:
             text, status = f"No metric matches {pattern!r} (m changes the filter).", ""
         else:
