@@ -17,6 +17,7 @@ import os
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 from types import FrameType
 
@@ -34,18 +35,31 @@ STOP_GRACE_S = (20.0, 5.0)
 
 
 def _stop_group(group: int, child: subprocess.Popen[bytes]) -> None:
+    """Stop the whole group, not only DVC: a stage that outlives DVC's exit (slow to handle
+    Ctrl-C, or ignoring it) would go on training with nobody to record it."""
     for sig, grace in zip((signal.SIGINT, signal.SIGTERM), STOP_GRACE_S, strict=True):
         try:
             os.killpg(group, sig)
         except ProcessLookupError:
             return
-        try:
-            child.wait(timeout=grace)
-            return
-        except subprocess.TimeoutExpired:
-            continue
+        deadline = time.monotonic() + grace
+        while time.monotonic() < deadline:
+            child.poll()  # reap DVC, so that only the group's other members keep it alive
+            if not _group_alive(group):
+                return
+            time.sleep(0.05)
     with contextlib.suppress(ProcessLookupError):
         os.killpg(group, signal.SIGKILL)
+
+
+def _group_alive(group: int) -> bool:
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _save(run_dir: Path, record: RunRecord) -> None:
