@@ -32,6 +32,8 @@ from tui.backend.runrecord import (
 
 STOP_GRACE_S = (20.0, 5.0)
 """How long a stopping run has after SIGINT, then after SIGTERM, before SIGKILL."""
+ORPHAN_GRACE_S = 2.0
+"""How long what is left of a stopped run's group has once DVC itself has exited."""
 
 
 def _stop_group(group: int, child: subprocess.Popen[bytes]) -> None:
@@ -44,7 +46,8 @@ def _stop_group(group: int, child: subprocess.Popen[bytes]) -> None:
             return
         deadline = time.monotonic() + grace
         while time.monotonic() < deadline:
-            child.poll()  # reap DVC, so that only the group's other members keep it alive
+            if child.poll() is not None:  # DVC is gone (reaped): what is left has a moment
+                deadline = min(deadline, time.monotonic() + ORPHAN_GRACE_S)
             if not _group_alive(group):
                 return
             time.sleep(0.05)
