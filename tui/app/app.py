@@ -32,6 +32,7 @@ from tui.app.messages import (
     FilesChanged,
     LiveLoaded,
     MachineRead,
+    SettingsLoaded,
 )
 from tui.app.screens.dialogs import ConfirmScreen, PromptScreen
 from tui.app.screens.help import HelpScreen
@@ -147,6 +148,8 @@ class CatdogApp(App[None]):
         self._listed_at = 0.0
         self._pending = 0
         self._charted: list[tuple[object, ...]] = []
+        self._settings_loaded = False
+        self._settings_version = 0
 
     # Layout ------------------------------------------------------------------------------
 
@@ -206,6 +209,7 @@ class CatdogApp(App[None]):
         self.main.query_one("#filter-problem", Label).display = False
         self.table.focus()
         self.set_interval(TICK_S, self._tick)
+        self.load_settings()
         self.watch_files()
         self.main.query_one("#machine", Static).display = False
         if self.show_machine:
@@ -251,6 +255,37 @@ class CatdogApp(App[None]):
         self.log.info(f"watching with {watcher.mode.kind}: {watcher.mode.reason}")
         async for changed in watcher.achanges():
             self.post_message(FilesChanged(changed))
+
+    @work(thread=True, exclusive=True, group="settings", exit_on_error=False,
+          description="read the saved view")  # fmt: skip
+    def load_settings(self) -> None:
+        """Stars, hidden columns, sort and theme of the last session (a small file)."""
+        self.post_message(SettingsLoaded(self.backend.view_settings()))
+
+    @work(thread=True, group="settings", exit_on_error=False, description="save the view")
+    def save_settings(self, settings: dict[str, Any], version: int) -> None:
+        """Keep the person's choices for the next session (the newest version wins)."""
+        self.backend.save_view_settings(settings, version)
+
+    def _settings_changed(self) -> None:
+        if self._settings_loaded:
+            self._settings_version += 1
+            self.save_settings({**self.view.settings(), "theme": self.theme},
+                               self._settings_version)  # fmt: skip
+
+    def watch_theme(self, theme: str) -> None:
+        self._settings_changed()
+
+    @_while_shown
+    def on_settings_loaded(self, message: SettingsLoaded) -> None:
+        self.view.apply_settings(message.settings)
+        theme = message.settings.get("theme")
+        if theme in self.available_themes:
+            self.theme = theme
+        self._settings_loaded = True
+        if self.view.rows:
+            self._redraw_table()
+            self._show_header()
 
     @work(thread=True, exclusive=True, group="machine", exit_on_error=False,
           description="read the machine")  # fmt: skip
@@ -475,6 +510,7 @@ class CatdogApp(App[None]):
         if key is not None:
             self.view.toggle_star(key)
             self._redraw_table()
+            self._settings_changed()
 
     def action_run(self) -> None:
         self.backend_action(lambda: _started(self.backend.start_run([])))
@@ -637,10 +673,12 @@ class CatdogApp(App[None]):
         self.view.next_sort()
         self._redraw_table()
         self._show_header()
+        self._settings_changed()
 
     def action_toggle_changed(self) -> None:
         self.view.only_changed = not self.view.only_changed
         self._redraw_table()
+        self._settings_changed()
 
     def action_hide_column(self) -> None:
         known = set(self.view.all_columns())
@@ -653,6 +691,7 @@ class CatdogApp(App[None]):
             if value:
                 self.view.hidden.symmetric_difference_update({value})
                 self._redraw_table()
+                self._settings_changed()
 
         self.push_screen(
             PromptScreen(f"Column to hide, or to show again (hidden: {hidden}):", "", check),
@@ -667,6 +706,7 @@ class CatdogApp(App[None]):
         self.view.sort_by(column)
         self._redraw_table()
         self._show_header()
+        self._settings_changed()
 
     def action_help(self) -> None:
         self.push_screen(HelpScreen(list(self.key_help())))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from textual.message import Message
 
@@ -82,3 +83,10 @@ class MachineRead(Message):
     """A reading of the machine: GPUs, CPU, RAM."""
 
     reading: BoxReading
+
+
+@dataclass
+class SettingsLoaded(Message):
+    """The view chosen in the last session (see `Backend.view_settings`)."""
+
+    settings: dict[str, Any]

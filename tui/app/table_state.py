@@ -139,6 +139,22 @@ class TableView:
     hidden: set[str] = field(default_factory=set)
     _shown_columns: ColumnIndex = field(default_factory=ColumnIndex, repr=False, compare=False)
 
+    def settings(self) -> dict[str, Any]:
+        """The choices worth keeping between sessions."""
+        return {
+            "starred": sorted(self.starred), "hidden": sorted(self.hidden),
+            "only_changed": self.only_changed, "sort_column": self.sort_column,
+            "sort_descending": self.sort_descending,
+        }  # fmt: skip
+
+    def apply_settings(self, settings: dict[str, Any]) -> None:
+        """Take back choices saved by `settings` (entries missing or of a wrong type ignored)."""
+        self.starred = set(settings.get("starred", self.starred))
+        self.hidden = set(settings.get("hidden", self.hidden))
+        self.only_changed = settings.get("only_changed", self.only_changed)
+        self.sort_column = settings.get("sort_column", self.sort_column)
+        self.sort_descending = settings.get("sort_descending", self.sort_descending)
+
     def set_rows(self, rows: list[Experiment]) -> None:
         """A new listing; the selection forgets rows that are gone. A key is shown once (the
         table cannot hold two rows of one key): DVC lists a queued run and a finished one of

@@ -76,6 +76,8 @@ class Backend:
         self.values_pending = 0
         self._box: BoxReader | None = None
         self._box_lock = threading.Lock()
+        self._settings_lock = threading.Lock()
+        self._settings_saved = 0
         """Commits the last listing left without values (see `experiments`)."""
         self._live_lock = threading.Lock()
 
@@ -195,6 +197,22 @@ class Backend:
             *self.live_dirs(),
             *(path for copy in running_copies(rows, root) for path in self.live_dirs(copy)),
         ]  # fmt: skip
+
+    def view_settings(self) -> dict[str, Any]:
+        """What the person chose to see last time (stars, hidden columns, sort, theme)."""
+        from tui.backend.viewsettings import read_settings
+
+        return read_settings(self.repo.state_dir)
+
+    def save_view_settings(self, settings: dict[str, Any], version: int) -> None:
+        """Keep these choices for the next session (see viewsettings.py). `version` grows
+        with each change: saves from threads that overtook each other keep the newest."""
+        from tui.backend.viewsettings import write_settings
+
+        with self._settings_lock:
+            if version > self._settings_saved:
+                write_settings(self.repo.state_dir, settings)
+                self._settings_saved = version
 
     def machine(self) -> BoxReading:
         """The machine now: each GPU (load, memory, temperature, the run holding it), CPU and
