@@ -119,3 +119,18 @@ async def test_remove_targets_the_highlighted_row_unless_it_is_selected(repo: Pa
         assert isinstance(app.screen, ConfirmScreen)
         assert "2 selected" in app.screen.question
         await pilot.press("n")
+
+
+async def test_a_finished_run_is_announced(repo: Path, held: Path) -> None:
+    backend = Backend.discover(repo)
+    record = backend.start_run([f"{PARAMS}:hold={held}"], name="announced")
+    app = CatdogApp(backend, show_machine=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await wait_until(pilot, lambda: any(r.label == "announced" and r.status == "running"
+                                            for r in app.view.rows))  # fmt: skip
+        held.unlink()
+        await wait_until(pilot, lambda: backend.runs.get(record.id).finished, timeout=120)
+        await wait_until(
+            pilot,
+            lambda: any("announced finished" in note.message for note in app._notifications),
+        )

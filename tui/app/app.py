@@ -22,6 +22,7 @@ from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding, BindingType
 from textual.css.query import NoMatches
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState, get_current_worker
@@ -120,6 +121,8 @@ class CatdogApp(App[None]):
                 tooltip="the Confusion matrix tab"),
         Binding("3", "show_tab('logs')", "Logs tab", show=False, tooltip="the Logs tab"),
         Binding("4", "show_tab('diff')", "Diff", show=False, tooltip="the Diff tab"),
+        Binding("n", "toggle_alerts", "Alerts", show=False,
+                tooltip="when a run ends: the bell and a desktop notification, or a toast only"),
         Binding("5", "show_tab('system')", "System", show=False,
                 tooltip="the System tab: CPU, RAM, disk and GPU of the charted runs"),
     ]  # fmt: skip
@@ -335,8 +338,11 @@ class CatdogApp(App[None]):
         self._pending = message.pending
         self._show_header()
         for name, reason in message.failures:
-            self.notify(f"{name} failed: {reason}", title="run failed", severity="error",
-                        timeout=12, markup=False)  # fmt: skip
+            self._announce("run failed", f"{name} failed: {reason}", "error")
+        was_running = {row.key for row in self.view.rows if row.status == "running"}
+        for row in message.rows:
+            if row.key in was_running and row.status == "success":
+                self._announce("run finished", f"{row.label} finished", "information")
         self.listings += 1
         if message.rows == self.view.rows:
             return  # most file events change nothing listed
@@ -382,6 +388,24 @@ class CatdogApp(App[None]):
         machine = self.main.query_one("#machine", Static)
         machine.display = bool(line)  # absent, not broken, where nothing can be read
         self._update_static("#machine", plain(line))
+
+    def _announce(self, title: str, text: str, severity: SeverityLevel) -> None:
+        """A run ended: a toast, and unless switched off (`n`) the bell and a desktop
+        notification where the terminal shows one (OSC 9: iTerm2, WezTerm, Windows Terminal,
+        kitty; OSC 777: foot, urxvt, VTE terminals); other terminals ignore both."""
+        self.notify(text, title=title, severity=severity, timeout=12, markup=False)
+        if not self.view.alerts or self.is_headless or self._driver is None:
+            return
+        self.bell()
+        body = "".join(c for c in text if c.isprintable()).replace(";", ",")[:200]
+        # Textual has no public call for raw output; App.bell writes through the driver too.
+        self._driver.write(f"\x1b]9;catdog-tui: {body}\x07\x1b]777;notify;catdog-tui;{body}\x07")
+
+    def action_toggle_alerts(self) -> None:
+        self.view.alerts = not self.view.alerts
+        state = "on" if self.view.alerts else "off (toasts only)"
+        self.notify(f"bell and desktop notifications {state}", markup=False)
+        self._settings_changed()
 
     def on_action_done(self, message: ActionDone) -> None:
         self.notify(message.message, markup=False)

@@ -137,6 +137,8 @@ class TableView:
     sort_descending: bool = False
     only_changed: bool = True
     hidden: set[str] = field(default_factory=set)
+    alerts: bool = True
+    """The bell and a desktop notification when a run ends (a toast always)."""
     _shown_columns: ColumnIndex = field(default_factory=ColumnIndex, repr=False, compare=False)
 
     def settings(self) -> dict[str, Any]:
@@ -144,7 +146,7 @@ class TableView:
         return {
             "starred": sorted(self.starred), "hidden": sorted(self.hidden),
             "only_changed": self.only_changed, "sort_column": self.sort_column,
-            "sort_descending": self.sort_descending,
+            "sort_descending": self.sort_descending, "alerts": self.alerts,
         }  # fmt: skip
 
     def apply_settings(self, settings: dict[str, Any]) -> None:
@@ -154,6 +156,7 @@ class TableView:
         self.only_changed = settings.get("only_changed", self.only_changed)
         self.sort_column = settings.get("sort_column", self.sort_column)
         self.sort_descending = settings.get("sort_descending", self.sort_descending)
+        self.alerts = settings.get("alerts", self.alerts)
 
     def set_rows(self, rows: list[Experiment]) -> None:
         """A new listing; the selection forgets rows that are gone. A key is shown once (the

@@ -32,7 +32,7 @@ def read_settings(state_dir: Path) -> dict[str, Any]:
     for key in ("starred", "hidden"):
         items = _kept(data.get(key), list, [])
         found[key] = [item for item in items if isinstance(item, str)]
-    for key in ("only_changed", "sort_descending"):
+    for key in ("only_changed", "sort_descending", "alerts"):
         if isinstance(data.get(key), bool):
             found[key] = data[key]
     for key in ("sort_column", "theme"):
