@@ -93,3 +93,25 @@ def test_charts_follow_the_metrics_that_exist() -> None:
     assert [label for label, _, _ in by_title["loss"].curves] == ["a", "b"]
     assert by_title["loss"].curves[1][1] == chart_module.colour_for(3), "b keeps its colour"
     assert by_title["accuracy"].curves == (), "a metric without points is a placeholder"
+
+
+def test_curves_overlay_experiments_with_the_area_under_each() -> None:
+    from tui.app.charts import area_under
+    from tui.app.widgets.chart_grid import curve_charts_for
+    from tui.backend.plotdata import Curve
+
+    assert area_under([0, 1], [0, 1]) == 0.5
+    assert area_under([1, 0, 0.5], [1, 0, 1]) == 0.75, "points are taken in x order"
+    assert area_under([0], [1]) is None
+    rows = [Experiment(kind="experiment", name=n, rev=n * 40, baseline="b" * 40,
+                       status="success", created=None) for n in "ab"]  # fmt: skip
+    roc = "dvclive/plots/sklearn/roc/train.json"
+    data = {
+        rows[0].key: LiveData(curves={roc: Curve(roc, "ROC", "fpr", "tpr", [0, 0, 1], [0, 1, 1])}),
+        rows[1].key: LiveData(curves={roc: Curve(roc, "ROC", "fpr", "tpr", [0, 1], [0, 1])}),
+    }
+    (chart,) = curve_charts_for(rows, data, {})
+    assert chart.title == "ROC: tpr" and chart.x_label == "fpr"
+    assert [label for label, _, _ in chart.curves] == ["a (area 1.000)", "b (area 0.500)"]
+    drawn = ANSI.sub("", render_page([chart], grid_for(1, 80, 20)))
+    assert "fpr" in drawn and "a (area 1.000)" in drawn

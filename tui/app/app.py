@@ -39,7 +39,7 @@ from tui.app.screens.dialogs import ConfirmScreen, PromptScreen
 from tui.app.screens.help import HelpScreen
 from tui.app.screens.params_form import FormResult, ParamsForm
 from tui.app.table_state import RowFilter, TableView
-from tui.app.widgets.chart_grid import ChartGrid, charts_for
+from tui.app.widgets.chart_grid import ChartGrid, charts_for, curve_charts_for
 from tui.app.widgets.experiments import ExperimentsTable
 from tui.app.widgets.log_panel import LogPanel
 from tui.app.widgets.panels import ConfusionPanel, DiffPanel
@@ -125,6 +125,8 @@ class CatdogApp(App[None]):
                 tooltip="when a run ends: the bell and a desktop notification, or a toast only"),
         Binding("5", "show_tab('system')", "System", show=False,
                 tooltip="the System tab: CPU, RAM, disk and GPU of the charted runs"),
+        Binding("6", "show_tab('curves')", "Curves", show=False,
+                tooltip="the Curves tab: ROC, precision-recall, with the area under each"),
     ]  # fmt: skip
 
     def __init__(self, backend: Backend, *, show_machine: bool = True) -> None:
@@ -177,6 +179,8 @@ class CatdogApp(App[None]):
                 yield DiffPanel(id="diff-panel")
             with TabPane("5 System", id="system"):
                 yield ChartGrid(id="system-panel", system=True)
+            with TabPane("6 Curves", id="curves"):
+                yield ChartGrid(id="curves-panel", curves=True)
         yield Footer()
 
     @property
@@ -201,6 +205,11 @@ class CatdogApp(App[None]):
     def system_charts(self) -> ChartGrid:
         """The System tab's charts (DVCLive's system metrics)."""
         return self.main.query_one("#system-panel", ChartGrid)
+
+    @property
+    def curve_charts(self) -> ChartGrid:
+        """The Curves tab's charts (ROC, precision-recall...)."""
+        return self.main.query_one("#curves-panel", ChartGrid)
 
     @property
     def log_panel(self) -> LogPanel:
@@ -380,6 +389,7 @@ class CatdogApp(App[None]):
         charted = self.view.charted(self.table.highlighted)
         self.charts.show(charts_for(charted, self.live_data, self.view.colours))
         self.system_charts.show(charts_for(charted, self.live_data, self.view.colours, system=True))
+        self.curve_charts.show(curve_charts_for(charted, self.live_data, self.view.colours))
         self._show_confusion(charted)
 
     @_while_shown
@@ -635,15 +645,16 @@ class CatdogApp(App[None]):
 
     def action_show_tab(self, tab: str) -> None:
         self.main.query_one(TabbedContent).active = tab
-        if tab in ("plots", "system"):
+        if tab in ("plots", "system", "curves"):
             self._charts_due = True
 
     @property
     def _active_grid(self) -> ChartGrid:
         """The chart grid the page and metric keys act on: System's when it is shown."""
-        if self.main.query_one(TabbedContent).active == "system":
+        active = self.main.query_one(TabbedContent).active
+        if active == "system":
             return self.system_charts
-        return self.charts
+        return self.curve_charts if active == "curves" else self.charts
 
     def action_chart_page(self, pages: int) -> None:
         self._active_grid.turn(pages)

@@ -7,6 +7,7 @@ that two threads never draw into the same figure.
 from __future__ import annotations
 
 import fnmatch
+import itertools
 import math
 import re
 import threading
@@ -55,23 +56,25 @@ page; the other charts come from here (plotext takes about 10 ms a chart)."""
 
 
 def _chart_key(
-    title: str, curves: Sequence[tuple[str, str, Series]], width: int, height: int
+    title: str, curves: Sequence[tuple[str, str, Series]], width: int, height: int, x_label: str
 ) -> tuple[object, ...]:
-    return (title, width, height, *(
+    return (title, width, height, x_label, *(
         (label, colour, series.logged, hash(tuple(series.steps)), hash(tuple(series.values)))
         for label, colour, series in curves
     ))  # fmt: skip
 
 
 def line_chart(
-    title: str, curves: Sequence[tuple[str, str, Series]], width: int, height: int
-) -> str:
-    """One chart of several experiments' curves: (label, colour, series) each."""
-    key = _chart_key(title, curves, width, height)
+    title: str, curves: Sequence[tuple[str, str, Series]], width: int, height: int,
+    x_label: str = "step",
+) -> str:  # fmt: skip
+    """One chart of several experiments' curves: (label, colour, series) each; a series'
+    `steps` are its x values (a step, or a curve's x such as a false positive rate)."""
+    key = _chart_key(title, curves, width, height, x_label)
     with PLOTEXT_LOCK:
         drawn = _DRAWN.get(key)
         if drawn is None:
-            drawn = _line_chart(title, curves, width, height)
+            drawn = _line_chart(title, curves, width, height, x_label)
             if len(_DRAWN) >= _DRAWN_KEPT:
                 _DRAWN.clear()
             _DRAWN[key] = drawn
@@ -79,13 +82,14 @@ def line_chart(
 
 
 def _line_chart(
-    title: str, curves: Sequence[tuple[str, str, Series]], width: int, height: int
-) -> str:
+    title: str, curves: Sequence[tuple[str, str, Series]], width: int, height: int,
+    x_label: str = "step",
+) -> str:  # fmt: skip
     plt.clf()
     plt.plotsize(max(width, 20), max(height, 6))
     plt.theme("clear")
     plt.title(title)
-    plt.xlabel("step")
+    plt.xlabel(x_label)
     drawn: list[int] = []
     for label, colour, series in curves:
         finite = [
@@ -112,6 +116,7 @@ class Chart:
 
     title: str
     curves: tuple[tuple[str, str, Series], ...]
+    x_label: str = "step"
 
 
 @dataclass(frozen=True)
@@ -160,7 +165,7 @@ def render_page(charts: Sequence[Chart], grid: Grid) -> str:
     lines_out: list[str] = []
     for start in range(0, len(charts), grid.columns):
         drawn = [
-            line_chart(c.title, c.curves, grid.width, grid.height).split("\n")
+            line_chart(c.title, c.curves, grid.width, grid.height, c.x_label).split("\n")
             for c in charts[start : start + grid.columns]
         ]
         for index in range(max(len(lines) for lines in drawn)):
@@ -177,6 +182,16 @@ def _visible_len(text: str) -> int:
 
 
 _ANSI = re.compile(r"\x1b\[[0-9;]*m")
+
+
+def area_under(xs: Sequence[float], ys: Sequence[float]) -> float | None:
+    """The area under a curve by the trapezoid rule, over its points sorted by x (the AUC of a
+    ROC curve; for a precision-recall curve, close to its average precision)."""
+    points = sorted((x, y) for x, y in zip(xs, ys, strict=True)
+                    if math.isfinite(x) and math.isfinite(y))  # fmt: skip
+    if len(points) < 2:
+        return None
+    return sum((x2 - x1) * (y1 + y2) / 2 for (x1, y1), (x2, y2) in itertools.pairwise(points))
 
 
 def share(count: int, total: int) -> str:

@@ -17,7 +17,7 @@ from textual.containers import Vertical
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
-from tui.app.charts import Chart, chart_matches, colour_for, grid_for, render_page
+from tui.app.charts import Chart, area_under, chart_matches, colour_for, grid_for, render_page
 from tui.app.messages import ChartsRendered
 from tui.backend.experiments import Experiment
 from tui.backend.history import LiveData
@@ -25,6 +25,10 @@ from tui.backend.layout import group_charts, is_system
 from tui.backend.live import Series
 
 EMPTY = "Select experiments with space to chart them; the highlighted one shows meanwhile."
+EMPTY_CURVES = (
+    "No curves logged for the charted experiments: ROC, precision-recall and other dvc.yaml "
+    "plots with a linear, scatter or smooth template show here."
+)
 EMPTY_SYSTEM = (
     "No system metrics logged for the charted experiments. DVCLive's system monitor writes "
     "them (Live(monitor_system=True); in this project train.monitor_system: true)."
@@ -58,13 +62,42 @@ def charts_for(
     return charts
 
 
+def curve_charts_for(
+    experiments: Sequence[Experiment],
+    data: Mapping[str, LiveData],
+    colours: Mapping[str, int],
+) -> list[Chart]:
+    """One chart per curve (ROC, precision-recall...) that any charted experiment logged,
+    each experiment's curve in its colour with the area under it in the legend."""
+    found = [data.get(e.key, LiveData()) for e in experiments]
+    charts = []
+    for name in sorted({name for live in found for name in live.curves}):
+        lines: list[tuple[str, str, Series]] = []
+        first = None
+        for index, (experiment, live) in enumerate(zip(experiments, found, strict=True)):
+            curve = live.curves.get(name)
+            if curve is None:
+                continue
+            first = first or curve
+            area = area_under(curve.xs, curve.ys)
+            label = experiment.label + (f" (area {area:.3f})" if area is not None else "")
+            colour = colour_for(colours.get(experiment.key, index))
+            # A curve's x values go where a series has its steps (the chart takes floats).
+            points = Series(name, list(curve.xs), list(curve.ys), len(curve.xs))  # type: ignore[arg-type]
+            lines.append((label, colour, points))
+        if first is not None:
+            charts.append(Chart(f"{first.title}: {first.y}", tuple(lines), first.x))
+    return charts
+
+
 class ChartGrid(Vertical):
     """A status line (page, filter) above the charts."""
 
-    def __init__(self, *, system: bool = False, **kwargs: Any) -> None:
+    def __init__(self, *, system: bool = False, curves: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.system = system
         """Whether this grid shows DVCLive's system metrics (the System tab)."""
+        self.empty_text = EMPTY_SYSTEM if system else EMPTY_CURVES if curves else EMPTY
         self.page = 0
         self.pattern = ""
         self.charts: list[Chart] = []
@@ -77,7 +110,7 @@ class ChartGrid(Vertical):
 
     def compose(self) -> ComposeResult:
         yield Static("", id="chart-status")
-        yield Static(EMPTY_SYSTEM if self.system else EMPTY, id="chart-body")
+        yield Static(self.empty_text, id="chart-body")
 
     def show(self, charts: list[Chart]) -> None:
         """New data: draw the current page again."""
@@ -113,7 +146,7 @@ class ChartGrid(Vertical):
         """One page of the charts that match, drawn with plotext (under its lock)."""
         shown = [c for c in charts if chart_matches(c.title, pattern)]
         if not charts:
-            text, status = (EMPTY_SYSTEM if self.system else EMPTY), ""
+            text, status = self.empty_text, ""
         elif not shown:
             text, status = f"No metric matches {pattern!r} (m changes the filter).", ""
         else:
