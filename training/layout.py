@@ -56,9 +56,11 @@ def _decode_problem(path: Path) -> str | None:
             if image.format not in DECODABLE_FORMATS:
                 return f"it is {image.format}, which TensorFlow does not decode"
             image.load()
-    except (OSError, UnidentifiedImageError, SyntaxError, ValueError) as error:
+    except UnidentifiedImageError:
+        return "not a JPEG, PNG, BMP or GIF image"
+    except (OSError, SyntaxError, ValueError) as error:
         text = str(error).strip()
-        return (text.splitlines()[0] if text else type(error).__name__).replace(str(path), "")
+        return text.splitlines()[0] if text else type(error).__name__
     return None
 
 

@@ -158,7 +158,9 @@ def test_the_first_image_that_does_not_decode_is_named(tmp_path: Path) -> None:
     with pytest.raises(StageError) as error:
         check_images_decode(raw)
     message = str(error.value)
-    assert message.startswith("train/dogs/dog.2.jpg does not decode as an image (")
+    assert message.startswith(
+        "train/dogs/dog.2.jpg does not decode as an image (not a JPEG, PNG, BMP or GIF image)"
+    )
     assert message.endswith("remove or replace it in the dataset, then run the data stage again")
     assert "\n" not in message
     (raw / "train" / "dogs" / "dog.2.jpg").unlink()
