@@ -76,13 +76,13 @@ class Devices:
     """The one log line that names the devices in use."""
 
 
-def _cannot_use_gpu(visible: Visible, claimed: tuple[int, ...]) -> str:
+def _cannot_use_gpu(gpus: int | str, visible: Visible, claimed: tuple[int, ...]) -> str:
     import tensorflow as tf
 
     cards = ", ".join(visible.names) or "the GPU"
     if claimed:
         cards = ", ".join(
-            f"{index}: {name}"
+            f"GPU {index}: {name}"
             for index, name in zip(visible.indices, visible.names, strict=True)
             if index in claimed
         )
@@ -94,8 +94,8 @@ def _cannot_use_gpu(visible: Visible, claimed: tuple[int, ...]) -> str:
             "TensorFlow's own message, if any, is above)"
         )
     return (
-        f"a GPU was expected (train.gpus and a driver that sees {cards}) but TensorFlow cannot "
-        f"use it: {cause}. Install the CUDA extra (`pip install -e '.[gpu]'`), or set "
+        f"a GPU was expected (train.gpus={gpus}, and the driver sees {cards}) but TensorFlow "
+        f"cannot use it: {cause}. Install the CUDA extra (`pip install -e '.[gpu]'`), or set "
         "train.gpus=0 to train on the CPU"
     )
 
@@ -120,7 +120,7 @@ def import_tensorflow(train: TrainParams, visible: Visible, claimed: tuple[int, 
             # on a shared card (or the app's own GPU use) fails to allocate.
             tf.config.experimental.set_memory_growth(gpu, True)
     if expected and not gpus:
-        raise StageError(_cannot_use_gpu(visible, claimed))
+        raise StageError(_cannot_use_gpu(train.gpus, visible, claimed))
     keras.mixed_precision.set_global_policy(train.precision)
     strategy = tf.distribute.MirroredStrategy() if len(gpus) > 1 else tf.distribute.get_strategy()
 
