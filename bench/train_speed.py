@@ -5,6 +5,8 @@ Each job runs in its own process in a scratch folder, alternating original and o
 and validation images plus the final evaluation's) and the ratio of the medians.
 
     python bench/train_speed.py --size 96 --epochs 3 --train-per-class 200 --val-per-class 100
+
+`--xla` adds a third job, ours with `train.xla: true`.
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ OURS = (
 )
 
 
-def _params(args: argparse.Namespace) -> str:
+def _params(args: argparse.Namespace, extra: str = "") -> str:
     return f"""\
 data:
   source: synthetic
@@ -45,7 +47,7 @@ train:
   batch_size: {args.batch_size}
   learning_rate: 0.01
   n_epochs: {args.epochs}
-model:
+{extra}model:
   backbone: resnet50
   weights: none
 """
@@ -69,6 +71,7 @@ def main() -> None:
     parser.add_argument("--train-per-class", type=int, default=200)
     parser.add_argument("--val-per-class", type=int, default=100)
     parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--xla", action="store_true", help="also time ours with train.xla: true")
     args = parser.parse_args()
 
     sys.path.insert(0, str(ROOT))
@@ -76,16 +79,19 @@ def main() -> None:
 
     train_images, val_images = 2 * args.train_per_class, 2 * args.val_per_class
     images = args.epochs * (train_images + val_images) + val_images
-    times: dict[str, list[float]] = {"original": [], "ours": []}
+    jobs = [
+        ("original", [sys.executable, str(ORIGINAL)], ""),
+        ("ours", [sys.executable, "-c", OURS], ""),
+    ]
+    if args.xla:
+        jobs.append(("ours+xla", [sys.executable, "-c", OURS], "  xla: true\n"))
+    times: dict[str, list[float]] = {name: [] for name, _, _ in jobs}
     with tempfile.TemporaryDirectory(prefix="catdog-bench-") as scratch:
         work = Path(scratch)
         write_dataset(work / "data" / "raw", args.train_per_class, args.val_per_class)
-        (work / "params.yaml").write_text(_params(args))
         for _ in range(args.repeats):
-            for name, command in (
-                ("original", [sys.executable, str(ORIGINAL)]),
-                ("ours", [sys.executable, "-c", OURS]),
-            ):
+            for name, command, extra in jobs:
+                (work / "params.yaml").write_text(_params(args, extra))
                 for leftover in ("models", "dvclive"):
                     shutil.rmtree(work / leftover, ignore_errors=True)
                 times[name].append(_run(command, work))
@@ -99,7 +105,9 @@ def main() -> None:
     for name, seconds in medians.items():
         runs = ", ".join(f"{value:.1f}" for value in times[name])
         print(f"  {name:<9} {seconds:7.1f} s  {images / seconds:7.1f} images/s   (runs: {runs} s)")
-    print(f"  ratio     {medians['original'] / medians['ours']:.2f}x")
+    for name in medians:
+        if name != "original":
+            print(f"  ratio     {medians['original'] / medians[name]:.2f}x  ({name})")
 
 
 if __name__ == "__main__":
