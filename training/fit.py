@@ -17,7 +17,13 @@ from dvclive import Live
 from dvclive import monitor_system as dvclive_monitor
 from dvclive.keras import DVCLiveCallback
 
-from training.callbacks import BestCheckpoint, EpochReport, FeatureValidation
+from training import resume
+from training.callbacks import (
+    BestCheckpoint,
+    EpochReport,
+    FeatureValidation,
+    changing_variables,
+)
 from training.datasets import array_batches, load_split, training_batches
 from training.devices import Devices
 from training.evaluate import log_evaluation
@@ -42,6 +48,20 @@ def train(params: Params, devices: Devices | None = None) -> None:
     batch_size = settings.batch_size
     MODEL_FILE.parent.mkdir(parents=True, exist_ok=True)
 
+    state_dir = resume.state_dir()
+    saved = resume.load(state_dir, params) if resume.wanted() else None
+    if saved is not None:
+        resume.restore_outputs(saved)
+        print(
+            f"resuming after epoch {saved.epoch + 1}/{settings.total_epochs} from {state_dir}",
+            flush=True,
+        )
+    else:
+        if resume.wanted():
+            print(f"nothing to resume in {state_dir}: starting from epoch 1", flush=True)
+        resume.finished(state_dir)
+    start = saved.epoch + 1 if saved is not None else 0
+
     with _scope(devices):
         classifier = build_classifier(
             params.model, height, width, settings.learning_rate, xla=settings.xla
@@ -52,7 +72,11 @@ def train(params: Params, devices: Devices | None = None) -> None:
     inference_batch = settings.feature_batch_size
 
     # Don't let DVCLive rewrite dvc.yaml: its metrics and plots are declared there by hand.
-    with Live(dir=str(LIVE_DIR), save_dvc_exp=True, dvcyaml=None) as live:
+    # With `resume`, DVCLive reads its last step back from the restored metrics.json.
+    with Live(dir=str(LIVE_DIR), save_dvc_exp=True, dvcyaml=None, resume=saved is not None) as live:
+        if saved is not None:
+            # DVCLive reads a last step of 0 as "no step yet" and would log epoch 2 as step 0.
+            live.step = start
         if settings.monitor_system:
             if devices is None or devices.gpus == 0:
                 # DVCLive asks NVML whenever nvidia-ml-py is installed; without a driver that
@@ -61,14 +85,18 @@ def train(params: Params, devices: Devices | None = None) -> None:
                 dvclive_monitor.GPU_AVAILABLE = False
             # The partition the run writes to, rather than DVCLive's default of "/".
             live.monitor_system(directories_to_monitor={"main": str(Path.cwd())})
-        best = BestCheckpoint(MODEL_FILE, classifier.model.weights)
+        best = BestCheckpoint(MODEL_FILE, changing_variables(classifier.model))
         logging = [
             EpochReport(settings.total_epochs),
-            keras.callbacks.CSVLogger(str(METRICS_CSV)),
+            keras.callbacks.CSVLogger(str(METRICS_CSV), append=saved is not None),
             DVCLiveCallback(live=live),
             # After DVCLive's: a failed save stops the run only once the epoch is logged.
             best,
         ]
+        if saved is not None and saved.phase == 1:
+            resume.restore_training(
+                saved, classifier.model, best, same_phase=start < settings.n_epochs
+            )
         validation_data = None
         val_features: np.ndarray | None = None
         first_phase: list[keras.callbacks.Callback] = []
@@ -81,15 +109,17 @@ def train(params: Params, devices: Devices | None = None) -> None:
             )
         else:
             validation_data = array_batches(val_images, val_labels, batch_size)
-        classifier.model.fit(
-            train_data,
-            epochs=settings.n_epochs,
-            validation_data=validation_data,
-            callbacks=first_phase + logging,
-            # Already shuffled by tf.data, each epoch.
-            shuffle=False,
-            verbose=0,
-        )
+        if start < settings.n_epochs:
+            classifier.model.fit(
+                train_data,
+                initial_epoch=start,
+                epochs=settings.n_epochs,
+                validation_data=validation_data,
+                callbacks=[*first_phase, *logging, resume.SaveState(state_dir, params, best, 1)],
+                # Already shuffled by tf.data, each epoch.
+                shuffle=False,
+                verbose=0,
+            )
         model = classifier.model
 
         if settings.fine_tune_epochs:
@@ -100,14 +130,17 @@ def train(params: Params, devices: Devices | None = None) -> None:
                     settings.fine_tune_learning_rate,
                     xla=settings.xla,
                 )
+            best.track(changing_variables(model))
+            if saved is not None and saved.phase == 2:
+                resume.restore_training(saved, model, best, same_phase=True)
             # The backbone now changes every epoch: the precomputed features no longer hold.
             logging[1] = keras.callbacks.CSVLogger(str(METRICS_CSV), append=True)
             model.fit(
                 train_data,
-                initial_epoch=settings.n_epochs,
+                initial_epoch=max(start, settings.n_epochs),
                 epochs=settings.total_epochs,
                 validation_data=array_batches(val_images, val_labels, inference_batch),
-                callbacks=logging,
+                callbacks=[*logging, resume.SaveState(state_dir, params, best, 2)],
                 shuffle=False,
                 verbose=0,
             )
@@ -120,3 +153,4 @@ def train(params: Params, devices: Devices | None = None) -> None:
         else:
             logits = model.predict(array_batches(val_images, batch_size=inference_batch), verbose=0)
         log_evaluation(live, val_labels, logits, val_images)
+    resume.finished(state_dir)

@@ -85,3 +85,58 @@ def test_a_failed_save_stops_after_the_epoch_is_logged(
     assert first_model.is_file()
     assert steps(workdir / "dvclive" / "plots" / "metrics" / "eval" / "accuracy.tsv") == [0, 1]
     assert not list((workdir / "models").glob(".*"))
+
+
+def test_a_failed_run_resumes_from_its_last_epoch(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    params = small_params(n_epochs=3)
+    params = parse_params({**params.model_dump(), "model": {"backbone": "tiny", "weights": "none"}})
+    report = callbacks.EpochReport.on_epoch_end
+    started_at: list[int] = []
+
+    def fails_in_epoch_2(self: callbacks.EpochReport, epoch: int, logs: object = None) -> None:
+        if epoch == 1:
+            raise RuntimeError("killed")
+        report(self, epoch, logs)  # type: ignore[arg-type]
+
+    def note_start(self: callbacks.EpochReport, logs: object = None) -> None:
+        started_at.append(int(self.model.optimizer.iterations.numpy()))
+
+    monkeypatch.setattr(callbacks.EpochReport, "on_train_begin", note_start)
+    monkeypatch.setattr(callbacks.EpochReport, "on_epoch_end", fails_in_epoch_2)
+    with pytest.raises(RuntimeError, match="killed"):
+        train(params)
+    monkeypatch.setattr(callbacks.EpochReport, "on_epoch_end", report)
+    capsys.readouterr()
+
+    monkeypatch.setenv("CATDOG_TUI_RESUME", "1")
+    train(params)
+    out = capsys.readouterr().out
+    assert "resuming after epoch 1/3 from " in out
+    assert [line.split()[1] for line in out.splitlines() if line.startswith("epoch")] == [
+        "2/3",
+        "3/3",
+    ]
+    # 16 images in batches of 8: the optimizer had taken 2 steps, and goes on from there.
+    assert started_at == [0, 2]
+    for split in ("train", "eval"):
+        tsv = workdir / "dvclive" / "plots" / "metrics" / split / "accuracy.tsv"
+        assert steps(tsv) == [0, 1, 2]
+    with (workdir / "metrics.csv").open() as handle:
+        assert [row["epoch"] for row in csv.DictReader(handle)] == ["0", "1", "2"]
+    assert not (workdir / ".dvc" / "tmp" / "catdog-tui" / "resume" / "workspace").exists()
+
+
+def test_resume_refuses_state_of_other_params(
+    workdir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from training import resume
+
+    params = small_params(n_epochs=2)
+    folder = resume.state_dir()
+    folder.mkdir(parents=True)
+    (folder / "state.json").write_text('{"params": {}, "epoch": 0, "phase": 1, "best": 0.5}')
+    monkeypatch.setenv("CATDOG_TUI_RESUME", "1")
+    with pytest.raises(StageError, match="had other params: run again with those, or without"):
+        train(params)
