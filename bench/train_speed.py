@@ -6,7 +6,8 @@ and validation images plus the final evaluation's) and the ratio of the medians.
 
     python bench/train_speed.py --size 96 --epochs 3 --train-per-class 200 --val-per-class 100
 
-`--xla` adds a third job, ours with `train.xla: true`.
+`--xla` adds a job: ours with `train.xla: true`. `--before DIR` adds ours as it was in another
+checkout's `training/` (e.g. `git worktree add /tmp/before main`), to show what a change costs.
 """
 
 from __future__ import annotations
@@ -53,8 +54,8 @@ train:
 """
 
 
-def _run(command: list[str], cwd: Path) -> float:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3"}
+def _run(command: list[str], cwd: Path, root: Path = ROOT) -> float:
+    env = {**os.environ, "PYTHONPATH": str(root), "TF_CPP_MIN_LOG_LEVEL": "3"}
     done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         sys.exit(f"{command[-1][:40]!r} failed:\n{done.stderr[-3000:]}")
@@ -72,6 +73,7 @@ def main() -> None:
     parser.add_argument("--val-per-class", type=int, default=100)
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--xla", action="store_true", help="also time ours with train.xla: true")
+    parser.add_argument("--before", type=Path, help="also time ours from this checkout")
     args = parser.parse_args()
 
     sys.path.insert(0, str(ROOT))
@@ -79,22 +81,23 @@ def main() -> None:
 
     train_images, val_images = 2 * args.train_per_class, 2 * args.val_per_class
     images = args.epochs * (train_images + val_images) + val_images
-    jobs = [
-        ("original", [sys.executable, str(ORIGINAL)], ""),
-        ("ours", [sys.executable, "-c", OURS], ""),
-    ]
+    ours = [sys.executable, "-c", OURS]
+    jobs = [("original", [sys.executable, str(ORIGINAL)], "", ROOT)]
+    if args.before:
+        jobs.append(("before", ours, "", args.before.resolve()))
+    jobs.append(("ours", ours, "", ROOT))
     if args.xla:
-        jobs.append(("ours+xla", [sys.executable, "-c", OURS], "  xla: true\n"))
-    times: dict[str, list[float]] = {name: [] for name, _, _ in jobs}
+        jobs.append(("ours+xla", ours, "  xla: true\n", ROOT))
+    times: dict[str, list[float]] = {name: [] for name, _, _, _ in jobs}
     with tempfile.TemporaryDirectory(prefix="catdog-bench-") as scratch:
         work = Path(scratch)
         write_dataset(work / "data" / "raw", args.train_per_class, args.val_per_class)
         for _ in range(args.repeats):
-            for name, command, extra in jobs:
+            for name, command, extra, root in jobs:
                 (work / "params.yaml").write_text(_params(args, extra))
-                for leftover in ("models", "dvclive"):
+                for leftover in ("models", "dvclive", ".dvc"):
                     shutil.rmtree(work / leftover, ignore_errors=True)
-                times[name].append(_run(command, work))
+                times[name].append(_run(command, work, root))
 
     print(
         f"ResNet50 (weights=None, frozen), {args.size}x{args.size}, batch {args.batch_size}, "

@@ -126,7 +126,7 @@ def compile_for_training(model: keras.Model, learning_rate: float, *, xla: bool 
     """Adam, binary cross-entropy on logits, and accuracy thresholded at logit 0."""
     model.compile(
         optimizer=keras.optimizers.Adam(learning_rate=learning_rate),
-        # Keras' "auto" turns XLA off on TensorFlow; the param says it plainly either way.
+        # Keras' "auto" would pick XLA by machine (on with a GPU, off on a CPU); the param decides.
         jit_compile=xla,
         loss=keras.losses.BinaryCrossentropy(from_logits=True),
         # Keras' plain "accuracy" would threshold the logit at 0.5, i.e. probability 0.62;
@@ -146,8 +146,8 @@ def build_classifier(
     """Build and compile the classifier for images of the given size.
 
     With `xla`, augmentation is left out of the model, for the input pipeline to apply
-    (`Classifier.augmentation`): its random image ops have no XLA kernels and would keep the
-    training step from compiling.
+    (`Classifier.augmentation`): Keras marks RandomRotation as unfit for XLA
+    (`supports_jit` is False), and in the model it would keep the training step from compiling.
     """
     input_shape = (image_height, image_width, 3)
     backbone, preprocess = _backbone_and_preprocess(params, input_shape)
