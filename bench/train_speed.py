@@ -5,6 +5,9 @@ Each job runs in its own process in a scratch folder, alternating original and o
 and validation images plus the final evaluation's) and the ratio of the medians.
 
     python bench/train_speed.py --size 96 --epochs 3 --train-per-class 200 --val-per-class 100
+
+`--xla` adds a job: ours with `train.xla: true`. `--before DIR` adds ours as it was in another
+checkout's `training/` (e.g. `git worktree add /tmp/before main`), to show what a change costs.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ OURS = (
 )
 
 
-def _params(args: argparse.Namespace) -> str:
+def _params(args: argparse.Namespace, extra: str = "") -> str:
     return f"""\
 data:
   source: synthetic
@@ -45,14 +48,14 @@ train:
   batch_size: {args.batch_size}
   learning_rate: 0.01
   n_epochs: {args.epochs}
-model:
+{extra}model:
   backbone: resnet50
   weights: none
 """
 
 
-def _run(command: list[str], cwd: Path) -> float:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "TF_CPP_MIN_LOG_LEVEL": "3"}
+def _run(command: list[str], cwd: Path, root: Path = ROOT) -> float:
+    env = {**os.environ, "PYTHONPATH": str(root), "TF_CPP_MIN_LOG_LEVEL": "3"}
     done = subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, check=False)
     if done.returncode != 0:
         sys.exit(f"{command[-1][:40]!r} failed:\n{done.stderr[-3000:]}")
@@ -69,6 +72,8 @@ def main() -> None:
     parser.add_argument("--train-per-class", type=int, default=200)
     parser.add_argument("--val-per-class", type=int, default=100)
     parser.add_argument("--repeats", type=int, default=2)
+    parser.add_argument("--xla", action="store_true", help="also time ours with train.xla: true")
+    parser.add_argument("--before", type=Path, help="also time ours from this checkout")
     args = parser.parse_args()
 
     sys.path.insert(0, str(ROOT))
@@ -76,19 +81,23 @@ def main() -> None:
 
     train_images, val_images = 2 * args.train_per_class, 2 * args.val_per_class
     images = args.epochs * (train_images + val_images) + val_images
-    times: dict[str, list[float]] = {"original": [], "ours": []}
+    ours = [sys.executable, "-c", OURS]
+    jobs = [("original", [sys.executable, str(ORIGINAL)], "", ROOT)]
+    if args.before:
+        jobs.append(("before", ours, "", args.before.resolve()))
+    jobs.append(("ours", ours, "", ROOT))
+    if args.xla:
+        jobs.append(("ours+xla", ours, "  xla: true\n", ROOT))
+    times: dict[str, list[float]] = {name: [] for name, _, _, _ in jobs}
     with tempfile.TemporaryDirectory(prefix="catdog-bench-") as scratch:
         work = Path(scratch)
         write_dataset(work / "data" / "raw", args.train_per_class, args.val_per_class)
-        (work / "params.yaml").write_text(_params(args))
         for _ in range(args.repeats):
-            for name, command in (
-                ("original", [sys.executable, str(ORIGINAL)]),
-                ("ours", [sys.executable, "-c", OURS]),
-            ):
-                for leftover in ("models", "dvclive"):
+            for name, command, extra, root in jobs:
+                (work / "params.yaml").write_text(_params(args, extra))
+                for leftover in ("models", "dvclive", ".dvc"):
                     shutil.rmtree(work / leftover, ignore_errors=True)
-                times[name].append(_run(command, work))
+                times[name].append(_run(command, work, root))
 
     print(
         f"ResNet50 (weights=None, frozen), {args.size}x{args.size}, batch {args.batch_size}, "
@@ -99,7 +108,9 @@ def main() -> None:
     for name, seconds in medians.items():
         runs = ", ".join(f"{value:.1f}" for value in times[name])
         print(f"  {name:<9} {seconds:7.1f} s  {images / seconds:7.1f} images/s   (runs: {runs} s)")
-    print(f"  ratio     {medians['original'] / medians['ours']:.2f}x")
+    for name in medians:
+        if name != "original":
+            print(f"  ratio     {medians['original'] / medians[name]:.2f}x  ({name})")
 
 
 if __name__ == "__main__":

@@ -31,3 +31,21 @@ def test_ui_side_never_imports_the_training_stack() -> None:
 
 def test_backend_stays_headless() -> None:
     assert imported_by("tui.backend", ("textual", "plotext", "tensorflow", "training")) == []
+
+
+def test_the_app_installs_without_tensorflow_and_the_pipeline_with_an_extra() -> None:
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+
+    def names(requirements: list[str]) -> set[str]:
+        return {req.split("[")[0].split(">")[0].split("=")[0].split("<")[0] for req in requirements}
+
+    core = names(project["dependencies"])
+    extras = project["optional-dependencies"]
+    assert not core & {"tensorflow", "dvclive", "pydantic", "nvidia-ml-py"}
+    assert {"tensorflow", "dvclive", "pydantic", "pillow", "nvidia-ml-py"} <= names(extras["train"])
+    assert "catdog-tui[train]" in extras["gpu"]
+    # CI runs the training tests, so it installs the pipeline's extra with the tools.
+    assert "-e '.[train,dev]'" in (ROOT / ".ci" / "test").read_text()
+    assert "pip install -e '.[train]'" in (ROOT / "README.md").read_text()

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 import keras
 import numpy as np
+
+from training.stage import StageError
 
 
 class FeatureValidation(keras.callbacks.Callback):  # type: ignore[misc]
@@ -57,3 +60,86 @@ class EpochReport(keras.callbacks.Callback):  # type: ignore[misc]
         values = "  ".join(f"{name} {value:.4f}" for name, value in (logs or {}).items())
         elapsed = time.perf_counter() - self._started
         print(f"epoch {epoch + 1}/{self._n_epochs}  {values}  {elapsed:.1f}s", flush=True)
+
+
+def changing_variables(model: keras.Model) -> list[Any]:
+    """The variables training can change: trainable weights, and the moving statistics of
+    BatchNormalization layers that train. A frozen backbone's millions of weights are not among
+    them, so keeping a copy of these is cheap."""
+    found = list(model.trainable_weights)
+    # By identity: `in` would compare variables' values, element by element.
+    seen = {id(weight) for weight in found}
+    for layer in model._flatten_layers():
+        if isinstance(layer, keras.layers.BatchNormalization) and layer.trainable:
+            found += [w for w in layer.non_trainable_weights if id(w) not in seen]
+            seen.update(id(w) for w in layer.non_trainable_weights)
+    return found
+
+
+class BestCheckpoint(keras.callbacks.Callback):  # type: ignore[misc]
+    """Keeps the best epoch by `val_accuracy`, across both training phases: its weights in
+    memory (restored by `restore`) and the model that reached it in `path`.
+
+    The file is written beside the target and renamed over it, so a save cut short (a full
+    disk, a kill) leaves the last good model in place. A failed save stops the run with one
+    line, after the callbacks before this one (DVCLive's among them) have logged the epoch.
+    """
+
+    def __init__(self, path: Path, variables: list[Any], monitor: str = "val_accuracy") -> None:
+        super().__init__()
+        self.path = path
+        self.monitor = monitor
+        self.best = -np.inf
+        self._variables = list(variables)
+        self._best_values: list[np.ndarray] | None = None
+
+    def track(self, variables: list[Any]) -> None:
+        """Watch more variables (fine-tuning unfreezes layers). They have not changed since the
+        best epoch so far, so their values now are their values then."""
+        known = {id(variable) for variable in self._variables}
+        for variable in variables:
+            if id(variable) not in known:
+                self._variables.append(variable)
+                if self._best_values is not None:
+                    self._best_values.append(np.array(variable.numpy()))
+
+    def on_epoch_end(self, epoch: int, logs: dict[str, Any] | None = None) -> None:
+        current = (logs or {}).get(self.monitor)
+        # Strictly better, as Keras' ModelCheckpoint(save_best_only=True) decides.
+        if current is None or not current > self.best:
+            return
+        self.best = float(current)
+        self._best_values = [np.array(variable.numpy()) for variable in self._variables]
+        save_atomically(self.model, self.path)
+
+    def best_values(self) -> list[np.ndarray]:
+        """The best epoch's values of the watched variables (none before any epoch)."""
+        return list(self._best_values or [])
+
+    def load(self, values: list[np.ndarray], best: float) -> None:
+        """Take the best epoch of an earlier run (resume)."""
+        self.best = best
+        self._best_values = [np.array(value) for value in values] if values else None
+
+    def restore(self) -> None:
+        """Put the best epoch's weights back into the model (if any epoch improved)."""
+        if self._best_values is not None:
+            for variable, value in zip(self._variables, self._best_values, strict=True):
+                variable.assign(value)
+
+
+def save_atomically(model: keras.Model, path: Path) -> None:
+    """`model.save(path)` through a temporary file in the same folder and a rename."""
+    # Keras insists on the .keras suffix; the dot keeps DVC and people from taking it for a model.
+    partial = path.with_name(f".{path.stem}.partial{path.suffix}")
+    try:
+        model.save(partial)
+        partial.replace(path)
+    except Exception as error:
+        partial.unlink(missing_ok=True)
+        text = str(error).strip().splitlines()
+        reason = text[0] if text else type(error).__name__
+        raise StageError(
+            f"cannot save the checkpoint {path} ({reason}): the last good one is kept; "
+            "free space or fix the folder's permissions and run again"
+        ) from None

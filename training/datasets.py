@@ -41,20 +41,32 @@ def _as_float(images: tf.Tensor, labels: tf.Tensor) -> tuple[tf.Tensor, tf.Tenso
 
 
 def training_batches(
-    directory: Path, image_height: int, image_width: int, batch_size: int, seed: int
+    directory: Path,
+    image_height: int,
+    image_width: int,
+    batch_size: int,
+    seed: int,
+    augmentation: keras.Layer | None = None,
 ) -> tf.data.Dataset:
-    """Shuffled each epoch, batched and prefetched; decoded only in the first epoch."""
+    """Shuffled each epoch, batched and prefetched; decoded only in the first epoch.
+
+    `augmentation`, when given, runs here on each batch rather than in the model (XLA)."""
     decoded = _decoded(directory, image_height, image_width).cache()
     count = int(decoded.cardinality())
     if count < 0:
         # The cardinality of a directory listing is known; this only guards the shuffle buffer.
         count = 10_000
-    return (
+    batches = (
         decoded.shuffle(count, seed=seed, reshuffle_each_iteration=True)
         .batch(batch_size)
         .map(_as_float, num_parallel_calls=AUTOTUNE)
-        .prefetch(AUTOTUNE)
     )
+    if augmentation is not None:
+        batches = batches.map(
+            lambda images, labels: (augmentation(images, training=True), labels),
+            num_parallel_calls=AUTOTUNE,
+        )
+    return batches.prefetch(AUTOTUNE)
 
 
 def load_split(

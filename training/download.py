@@ -12,6 +12,7 @@ import tempfile
 import urllib.error
 import urllib.request
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 from training.layout import CLASS_DIRS, SPLITS, count_images
@@ -85,11 +86,18 @@ def _check_counts(root: Path, expected: dict[str, int] | None) -> None:
                 )
 
 
-def download_dataset(url: str, raw_dir: Path, *, verify_published: bool = True) -> None:
+def download_dataset(
+    url: str,
+    raw_dir: Path,
+    *,
+    verify_published: bool = True,
+    check: Callable[[Path], None] | None = None,
+) -> None:
     """Download (or reuse) the archive and put its splits into `raw_dir`, all or nothing.
 
     `verify_published` checks the size and image counts of the published archive; it is off
-    only for other archives of the same layout (mirrors, tests).
+    only for other archives of the same layout (mirrors, tests). `check` is run on the
+    unpacked folders before they replace `raw_dir`.
     """
     cache = cache_dir()
     cache.mkdir(parents=True, exist_ok=True)
@@ -103,5 +111,8 @@ def download_dataset(url: str, raw_dir: Path, *, verify_published: bool = True) 
         staged.mkdir()
         for split in SPLITS:
             (root / split).rename(staged / split)
+        if check is not None:
+            # Before the swap: a dataset with a broken image leaves the old data/raw in place.
+            check(staged)
         shutil.rmtree(raw_dir, ignore_errors=True)
         staged.rename(raw_dir)

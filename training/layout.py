@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+
+from PIL import Image, UnidentifiedImageError
 
 from training.stage import StageError
 
@@ -41,3 +44,42 @@ def check_raw_dir(raw_dir: Path = RAW_DIR) -> dict[str, dict[str, int]]:
                 raise StageError(f"{folder} holds no images: rerun the data stage")
             counts[split][class_dir] = found
     return counts
+
+
+# The formats TensorFlow's decode_image reads; Pillow may open more (TIFF, WebP) that it cannot.
+DECODABLE_FORMATS = frozenset({"JPEG", "PNG", "BMP", "GIF"})
+
+
+def _decode_problem(path: Path) -> str | None:
+    try:
+        with Image.open(path) as image:
+            if image.format not in DECODABLE_FORMATS:
+                return f"it is {image.format}, which TensorFlow does not decode"
+            image.load()
+    except UnidentifiedImageError:
+        return "not a JPEG, PNG, BMP or GIF image"
+    except (OSError, SyntaxError, ValueError) as error:
+        text = str(error).strip()
+        return text.splitlines()[0] if text else type(error).__name__
+    return None
+
+
+def check_images_decode(raw_dir: Path = RAW_DIR, workers: int = 4) -> None:
+    """StageError naming the first file (in sorted order) that does not decode as an image,
+    so that training never stops mid-epoch on a broken file."""
+    paths = sorted(
+        path
+        for split in SPLITS
+        for class_dir in CLASS_DIRS
+        for path in (raw_dir / split / class_dir).iterdir()
+        if path.suffix.lower() in IMAGE_SUFFIXES
+    )
+    # Pillow decodes without the GIL: threads use every core.
+    with ThreadPoolExecutor(workers) as pool:
+        for path, problem in zip(paths, pool.map(_decode_problem, paths), strict=True):
+            if problem is not None:
+                where = path.relative_to(raw_dir)
+                raise StageError(
+                    f"{where} does not decode as an image ({problem.strip(' :')}): remove or "
+                    "replace it in the dataset, then run the data stage again"
+                )

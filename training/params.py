@@ -34,6 +34,7 @@ BACKBONES = ("resnet50", "mobilenet_v3_small", "tiny")
 # Smaller inputs leave ResNet50/MobileNet with a feature map of zero size after their strides.
 MIN_IMAGE_SIDE = 32
 MAX_IMAGE_SIDE = 1024
+MAX_GPUS = 64
 
 
 def _finite(value: float) -> float:
@@ -71,14 +72,58 @@ class DataParams(_Section):
         return url
 
 
+LearningRate = Annotated[float, Field(gt=0, le=10), AfterValidator(_finite)]
+
+
 class TrainParams(_Section):
-    """Stage `train`: the keys of the original project."""
+    """Stage `train`: the keys of the original project, then how and where it trains.
+
+    Every key after `n_epochs` has a default that leaves the original method as it was, so
+    params files written before they existed still validate.
+    """
 
     image_width: ImageSide
     image_height: ImageSide
     batch_size: Annotated[int, Field(ge=1, le=4096)]
-    learning_rate: Annotated[float, Field(gt=0, le=10), AfterValidator(_finite)]
+    learning_rate: LearningRate
     n_epochs: Annotated[int, Field(ge=1, le=10_000)]
+    precision: Literal["float32", "mixed_float16"] = "float32"
+    """`mixed_float16` computes in float16 on GPUs with tensor cores; the logit stays float32."""
+    xla: bool = False
+    """Compile the training step with XLA (augmentation then runs in the input pipeline)."""
+    gpus: int | Literal["all"] = 1
+    """Cards one run uses: 0 for the CPU, a count, or `all`; more than one mirrors the model."""
+    feature_batch_size: Annotated[int, Field(ge=1, le=65_536)] = 256
+    """Batch size of the passes that only predict (the frozen backbone's features)."""
+    fine_tune_epochs: Annotated[int, Field(ge=0, le=10_000)] = 0
+    """Epochs of the second phase, with the top of the backbone unfrozen; 0 skips it."""
+    fine_tune_from: int | str = -30
+    """First backbone layer to unfreeze: an index (negative counts from the end) or a name."""
+    fine_tune_learning_rate: LearningRate = 1e-5
+    """Learning rate of the fine-tuning phase: small, so pretrained features are not wrecked."""
+    monitor_system: bool = True
+    """Log CPU, RAM, disk (and GPU) use through DVCLive's system monitor."""
+
+    # Plain validators: a union's own errors would name each member ("gpus.int", ...), and
+    # one line must name the key and what it takes.
+    @field_validator("gpus", mode="plain")
+    @classmethod
+    def _gpus(cls, value: object) -> int | str:
+        if value == "all" or (type(value) is int and 0 <= value <= MAX_GPUS):
+            return value
+        raise ValueError(f"must be 0 (the CPU), a count of cards up to {MAX_GPUS}, or all")
+
+    @field_validator("fine_tune_from", mode="plain")
+    @classmethod
+    def _fine_tune_from(cls, value: object) -> int | str:
+        if (type(value) is int) or (isinstance(value, str) and value.strip()):
+            return value
+        raise ValueError("must be a backbone layer's index (negative counts from the end) or name")
+
+    @property
+    def total_epochs(self) -> int:
+        """Both phases: what DVCLive's steps and the epoch lines count to."""
+        return self.n_epochs + self.fine_tune_epochs
 
 
 class ModelParams(_Section):
@@ -119,6 +164,16 @@ class Params(_Section):
     train: TrainParams
     model: ModelParams
 
+    @model_validator(mode="after")
+    def _fine_tuning_needs_a_frozen_backbone(self) -> Params:
+        if self.train.fine_tune_epochs and not self.model.frozen_backbone:
+            raise ValueError(
+                f"train.fine_tune_epochs={self.train.fine_tune_epochs} needs a pretrained "
+                f"backbone, and model.backbone={self.model.backbone} already trains whole: "
+                "set train.fine_tune_epochs=0"
+            )
+        return self
+
 
 def _describe(error: ErrorDetails) -> str:
     key = ".".join(str(part) for part in error["loc"])
@@ -127,6 +182,8 @@ def _describe(error: ErrorDetails) -> str:
         return f"{key} is missing: add it to params.yaml"
     if error["type"] == "extra_forbidden":
         return f"{key} is not a known key: remove it, or check its spelling"
+    if isinstance(error["input"], dict) and error["type"] == "value_error":
+        return message
     if not key:
         return "must be a mapping with the sections data, train and model"
     if isinstance(error["input"], dict):

@@ -14,7 +14,7 @@ from tests.conftest import PARAMS, run
 from training import synthetic
 from training.data import prepare
 from training.download import ARCHIVE_BYTES, download_dataset
-from training.layout import CLASS_DIRS, SPLITS, check_raw_dir
+from training.layout import CLASS_DIRS, SPLITS, check_images_decode, check_raw_dir
 from training.params import DataParams
 from training.stage import StageError
 
@@ -145,3 +145,46 @@ def test_train_stage_without_data_says_to_run_the_data_stage(tmp_path: Path) -> 
         "error: data/raw/train/cats is missing: run the data stage first "
         "(`dvc repro data`, or `dvc exp run`, which runs it)"
     )
+
+
+def test_the_first_image_that_does_not_decode_is_named(tmp_path: Path) -> None:
+    raw = tmp_path / "raw"
+    synthetic.write_dataset(raw, 3, 2)
+    check_images_decode(raw)
+    # A download cut short (a truncated JPEG) and a file that is no image at all.
+    cut = raw / "validation" / "dogs" / "dog.1.jpg"
+    cut.write_bytes(cut.read_bytes()[:300])
+    (raw / "train" / "dogs" / "dog.2.jpg").write_text("<html>not found</html>")
+    with pytest.raises(StageError) as error:
+        check_images_decode(raw)
+    message = str(error.value)
+    assert message.startswith(
+        "train/dogs/dog.2.jpg does not decode as an image (not a JPEG, PNG, BMP or GIF image)"
+    )
+    assert message.endswith("remove or replace it in the dataset, then run the data stage again")
+    assert "\n" not in message
+    (raw / "train" / "dogs" / "dog.2.jpg").unlink()
+    with pytest.raises(StageError, match=r"^validation/dogs/dog\.1\.jpg does not decode"):
+        check_images_decode(raw)
+
+
+def test_an_archive_with_a_broken_image_leaves_the_old_data(tmp_path: Path) -> None:
+    raw = tmp_path / "data" / "raw"
+    synthetic.write_dataset(raw, 1, 1)
+    before = digest_tree(raw)
+    source = tmp_path / "archive-source"
+    synthetic.write_dataset(source, 2, 2)
+    (source / "train" / "cats" / "cat.0.jpg").write_bytes(b"\xff\xd8\xff\xe0 truncated")
+    archive = tmp_path / "mirror.zip"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        for file in sorted(source.rglob("*.jpg")):
+            zipped.write(file, f"cats_and_dogs_filtered/{file.relative_to(source)}")
+    params = DataParams(
+        source="url",
+        url=archive.as_uri(),
+        synthetic_train_per_class=1,
+        synthetic_validation_per_class=1,
+    )
+    with pytest.raises(StageError, match=r"^train/cats/cat\.0\.jpg does not decode"):
+        prepare(params, raw)
+    assert digest_tree(raw) == before

@@ -8,9 +8,9 @@ import keras
 import numpy as np
 import pytest
 
-from training.callbacks import FeatureValidation
+from training.callbacks import FeatureValidation, save_atomically
 from training.evaluate import evaluate_logits
-from training.model import build_classifier
+from training.model import build_classifier, fine_tuning_model
 from training.params import ModelParams
 from training.stage import StageError
 
@@ -122,6 +122,100 @@ def test_a_weights_file_that_does_not_fit_is_one_line(tmp_path: Path) -> None:
         ModelParams(backbone="tiny", weights="none"), SIDE, SIDE, 0.01
     ).backbone.save_weights(path)
     with pytest.raises(
-        StageError, match=r"cannot load model.weights='.*wrong.weights.h5' into resnet50"
+        StageError, match=r"cannot load model.weights='.*wrong.weights.h5' into resnet50 \("
     ):
         build_classifier(ModelParams(backbone="resnet50", weights=str(path)), SIDE, SIDE, 0.01)
+
+
+@pytest.mark.parametrize("backbone", ["resnet50", "mobilenet_v3_small", "tiny"])
+def test_a_weights_file_that_is_not_one_is_one_line(tmp_path: Path, backbone: str) -> None:
+    path = tmp_path / "downloaded.weights.h5"
+    path.write_bytes(b"<html>a login page, not weights</html>")
+    with pytest.raises(StageError) as error:
+        build_classifier(ModelParams(backbone=backbone, weights=str(path)), SIDE, SIDE, 0.01)
+    message = str(error.value)
+    assert message.startswith(f"cannot load model.weights='{path}' into {backbone} (")
+    assert message.endswith("or model.weights=none")
+    assert "\n" not in message
+
+
+def test_fine_tuning_trains_exactly_the_unfrozen_layers_and_leaves_batch_norm_alone() -> None:
+    classifier = build_classifier(
+        ModelParams(backbone="mobilenet_v3_small", weights="none"), SIDE, SIDE, 0.01
+    )
+    backbone = classifier.backbone
+    first = len(backbone.layers) - 12
+    model = fine_tuning_model(classifier, -12, 0.01)
+    norms = [
+        layer for layer in backbone.layers if isinstance(layer, keras.layers.BatchNormalization)
+    ]
+    assert any(backbone.layers.index(layer) >= first for layer in norms), "the test needs a BN"
+
+    def snapshot() -> dict[str, np.ndarray]:
+        return {w.path: w.numpy().copy() for w in model.weights}
+
+    before = snapshot()
+    x, y = images(16, seed=2), (np.arange(16) % 2).reshape(-1, 1).astype("float32")
+    model.fit(x, y, batch_size=8, epochs=1, verbose=0)
+    after = snapshot()
+    changed = {path for path in before if not np.array_equal(before[path], after[path])}
+
+    unfrozen = [
+        layer
+        for index, layer in enumerate(backbone.layers)
+        if index >= first
+        and not isinstance(layer, keras.layers.BatchNormalization)
+        and layer.trainable_weights
+    ]
+    assert unfrozen, "the test needs unfrozen weights"
+    unfrozen_weights = {w.path for layer in unfrozen for w in layer.trainable_weights}
+    head = {w.path for w in classifier.head.trainable_weights}
+    assert changed <= unfrozen_weights | head, "only the unfrozen layers and the head change"
+    assert head <= changed
+    # Every unfrozen layer learns (a kernel whose input is all zeros at this tiny size gets no
+    # gradient, so some weight of each layer, not each weight).
+    for layer in unfrozen:
+        assert {w.path for w in layer.trainable_weights} & changed, layer.name
+    # Moving mean and variance, gamma and beta: all untouched.
+    for layer in norms:
+        for weight in layer.weights:
+            assert weight.path not in changed
+
+
+def test_fine_tune_from_takes_a_name_and_refuses_an_unknown_one() -> None:
+    classifier = build_classifier(
+        ModelParams(backbone="resnet50", weights="none"), SIDE, SIDE, 0.01
+    )
+    fine_tuning_model(classifier, "conv5_block3_1_conv", 1e-5)
+    assert not classifier.backbone.get_layer("conv5_block2_out").trainable
+    assert classifier.backbone.get_layer("conv5_block3_1_conv").trainable
+    assert not classifier.backbone.get_layer("conv5_block3_1_bn").trainable
+    with pytest.raises(
+        StageError, match=r"train.fine_tune_from='conv9' is not a layer of resnet50"
+    ):
+        fine_tuning_model(classifier, "conv9", 1e-5)
+    with pytest.raises(StageError, match=r"train.fine_tune_from=999 is outside resnet50's"):
+        fine_tuning_model(classifier, 999, 1e-5)
+
+
+def test_a_failed_save_keeps_the_last_good_checkpoint(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    classifier = build_classifier(ModelParams(backbone="tiny", weights="none"), SIDE, SIDE, 0.01)
+    target = tmp_path / "model.keras"
+    save_atomically(classifier.model, target)
+    good = target.read_bytes()
+
+    def disk_full(self: keras.Model, path: str, *args: object, **kwargs: object) -> None:
+        Path(path).write_bytes(b"half a zip")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(keras.Model, "save", disk_full)
+    with pytest.raises(StageError) as error:
+        save_atomically(classifier.model, target)
+    assert str(error.value) == (
+        f"cannot save the checkpoint {target} ([Errno 28] No space left on device): the last "
+        "good one is kept; free space or fix the folder's permissions and run again"
+    )
+    assert target.read_bytes() == good
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["model.keras"]

@@ -40,6 +40,14 @@ def test_committed_params_are_the_documented_defaults(tmp_path: Path) -> None:
         "batch_size": 32,
         "learning_rate": 0.01,
         "n_epochs": 15,
+        "precision": "float32",
+        "xla": False,
+        "gpus": 1,
+        "feature_batch_size": 256,
+        "fine_tune_epochs": 0,
+        "fine_tune_from": -30,
+        "fine_tune_learning_rate": 0.00001,
+        "monitor_system": True,
     }
     assert (params.model.backbone, params.model.weights) == ("resnet50", "imagenet")
     assert params.model.frozen_backbone
@@ -62,6 +70,17 @@ def test_committed_params_are_the_documented_defaults(tmp_path: Path) -> None:
         ("data", "source", "kaggle", "'url' or 'synthetic'"),
         ("data", "synthetic_train_per_class", 0, "greater than or equal to 1"),
         ("data", "url", "ftp://example.invalid/x.zip", "http(s):// or file:// URL"),
+        ("train", "precision", "float16", "'float32' or 'mixed_float16'"),
+        ("train", "xla", "yes", "valid boolean"),
+        ("train", "gpus", -1, "0 (the CPU), a count of cards up to 64, or all"),
+        ("train", "gpus", "two", "0 (the CPU), a count of cards up to 64, or all"),
+        ("train", "gpus", True, "0 (the CPU), a count of cards up to 64, or all"),
+        ("train", "feature_batch_size", 0, "greater than or equal to 1"),
+        ("train", "fine_tune_epochs", -1, "greater than or equal to 0"),
+        ("train", "fine_tune_from", "", "a backbone layer's index"),
+        ("train", "fine_tune_from", 1.5, "a backbone layer's index"),
+        ("train", "fine_tune_learning_rate", 0, "greater than 0"),
+        ("train", "monitor_system", "on", "valid boolean"),
     ],
 )
 def test_a_bad_value_names_key_value_and_what_is_allowed(
@@ -144,3 +163,38 @@ def test_python_m_stage_exits_2_with_one_line(tmp_path: Path) -> None:
     lines = done.stderr.strip().splitlines()
     assert len(lines) == 1
     assert lines[0].startswith("error: params.yaml: model.backbone='vgg' is not allowed")
+
+
+def test_new_train_keys_have_defaults_that_keep_the_original_method() -> None:
+    # A params file from before these keys existed still validates, as the original method.
+    raw = copy.deepcopy(COMMITTED)
+    for key in list(raw["train"]):
+        if key not in ("image_width", "image_height", "batch_size", "learning_rate", "n_epochs"):
+            del raw["train"][key]
+    train = parse_params(raw).train
+    assert (train.precision, train.xla, train.gpus, train.fine_tune_epochs) == (
+        "float32",
+        False,
+        1,
+        0,
+    )
+    assert train.monitor_system
+    assert train.total_epochs == train.n_epochs
+
+
+def test_gpus_takes_a_count_or_all() -> None:
+    assert parse_params(with_value("train", "gpus", "all")).train.gpus == "all"
+    assert parse_params(with_value("train", "gpus", 0)).train.gpus == 0
+    assert parse_params(with_value("train", "fine_tune_from", "conv5_block1_1_conv"))
+
+
+def test_fine_tuning_needs_a_pretrained_backbone() -> None:
+    raw = with_value("model", "backbone", "tiny")
+    raw["model"]["weights"] = "none"
+    raw["train"]["fine_tune_epochs"] = 2
+    with pytest.raises(StageError) as error:
+        parse_params(raw)
+    assert str(error.value) == (
+        "params.yaml: train.fine_tune_epochs=2 needs a pretrained backbone, and "
+        "model.backbone=tiny already trains whole: set train.fine_tune_epochs=0"
+    )
