@@ -42,7 +42,8 @@ _URL = re.compile(r"^([a-z][a-z0-9+.-]*://|[^/:]+@[^/:]+:|/|\./|\.\./|~)", re.IG
 _AUTH_FAILURES = (
     "permission denied", "authentication failed", "could not read username",
     "could not read password", "terminal prompts disabled", "host key verification failed",
-    "access denied", "invalid username or password", "401", "403", "publickey",
+    "access denied", "invalid username or password", "error: 401", "error: 403",
+    "401 unauthorized", "403 forbidden",
 )  # fmt: skip
 
 
@@ -81,12 +82,14 @@ def git_remote(repo: pygit2.Repository, given: str | None) -> GitRemote:
 
 
 def remote_failure(remote: GitRemote, output: str) -> str:
-    """One line for a remote that git or DVC could not use: unreachable, or refusing us."""
+    """One line for a remote that git or DVC could not use: unreachable, or refusing us. It
+    quotes the line that says why (ssh's refusal, not git's "could not read" after it)."""
     lines = [line.strip() for line in output.splitlines() if line.strip()]
+    refusals = [line for line in lines if any(m in line.lower() for m in _AUTH_FAILURES)]
     errors = [line for line in lines if line.lower().startswith(("fatal:", "error:"))]
-    line = (errors or lines or ["no output"])[0]
+    line = (refusals or errors or lines or ["no output"])[0]
     line = re.sub(r"^(fatal|error):\s*", "", line, flags=re.IGNORECASE)
-    if any(marker in output.lower() for marker in _AUTH_FAILURES):
+    if refusals:
         return (
             f"git remote {remote.label} refused access ({line}): set up an SSH key or a git "
             f"credential helper so that `git ls-remote {remote.name}` works without a prompt"

@@ -60,7 +60,9 @@ def resolve_experiment(
             "give a rev prefix of the one you mean"
         )
     if not _HEX.match(name):
-        close = difflib.get_close_matches(name, [r.name for r in experiments if r.name], n=3)
+        # One name per suggestion: the same name under several commits is one candidate.
+        known = list(dict.fromkeys(r.name for r in experiments if r.name))
+        close = difflib.get_close_matches(name, known, n=3)
         hint = f" (did you mean {', '.join(close)}?)" if close else ""
         raise BackendError(f"no experiment called {name!r}{hint}: `{listed_by}` lists them")
     prefix = name.lower()
