@@ -206,3 +206,16 @@ def test_without_a_dvc_remote_the_cache_needs_one_or_no_cache(tmp_path: Path) ->
     assert "no default DVC remote" in line and "--no-cache" in line
     # With --no-cache the DVC remote is not needed: the name is what is wrong now.
     assert "no experiment called 'alpha'" in refused(m_root, "pull", "alpha", "--no-cache")
+
+
+@pytest.mark.slow
+def test_a_failing_dvc_remote_says_the_git_refs_went_and_what_to_do(tmp_path: Path) -> None:
+    m = make_machines(tmp_path)
+    experiment(m.a, "alpha", 0.3)
+    # A DVC remote that cannot be written: DVC pushes the git refs first, then fails.
+    run(["dvc", "remote", "add", "--local", "broken", "/dev/null/store"], m.a)
+    line = refused(m.a, "push", "alpha", "--dvc-remote", "broken")
+    assert "the git refs of alpha are on git remote 'origin'" in line
+    assert "their cached outputs are not" in line and "push again" in line
+    assert cli(m.a, "push", "alpha").strip().startswith("pushed alpha to origin")
+    assert stored(m.store)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
@@ -554,7 +554,9 @@ class Backend:
             try:
                 run_dvc(self.repo, *argv, *(dvc_target(e) for e in chosen), remote=True)
             except BackendError as error:
-                raise transfer_failure(target, "push", error) from None
+                there = _refs_or_none(lambda: remote_refs(self.repo.root, target))
+                moved = [e.label for e in chosen if there.get(dvc_target(e)) == e.rev]
+                raise transfer_failure(target, "push", error, moved) from None
         return f"pushed {', '.join(e.label for e in chosen)} to {target.name}" + _cache_note(
             storage, "to"
         )
@@ -596,10 +598,20 @@ class Backend:
             try:
                 run_dvc(self.repo, *argv, *(exp_ref(row) for row in chosen), remote=True)
             except BackendError as error:
-                raise transfer_failure(target, "pull", error) from None
+                here = self._local_exp_refs()
+                moved = [r.label for r in chosen if here.get(exp_ref(r)) == r.rev]
+                raise transfer_failure(target, "pull", error, moved) from None
         return f"pulled {', '.join(r.label for r in chosen)} from {target.name}" + _cache_note(
             storage, "from"
         )
+
+
+def _refs_or_none(read: Callable[[], dict[str, str]]) -> dict[str, str]:
+    """What a remote holds after a failure, or nothing known where it cannot be read now."""
+    try:
+        return read()
+    except BackendError:
+        return {}
 
 
 def _cache_flags(storage: str | None) -> list[str]:

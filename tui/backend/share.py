@@ -204,16 +204,21 @@ def cache_remote(repo: DvcRepo, dvc_remote: str | None, cache: bool) -> str | No
     return default
 
 
-def transfer_failure(remote: GitRemote, verb: str, error: BackendError) -> BackendError:
-    """DVC's failure of a push or pull, said for the person: whether the git remote or the
-    DVC remote failed, and what to do."""
-    text = str(error)
-    lowered = text.lower()
-    if any(word in lowered for word in ("cache", "failed to fetch", "failed to download")):
+def transfer_failure(
+    remote: GitRemote, verb: str, error: BackendError, moved: list[str]
+) -> BackendError:
+    """DVC's failure of a push or pull, said for the person. `moved`: the experiments whose
+    git refs did reach their side before DVC failed (it moves refs first, then the cache),
+    so that the line says what is done and what to do again."""
+    text = str(error).split(": ", 1)[-1]  # without "dvc exp push: "
+    if moved:
+        where = f"are on git remote {remote.label}" if verb == "push" else "are here"
         return BackendError(
-            f"{verb} reached git remote {remote.label}, but not the DVC remote with the cached "
-            f"outputs ({text.split(': ', 1)[-1]}): fix it (dvc remote list) and {verb} again"
+            f"{verb}: the git refs of {', '.join(moved)} {where}, their cached outputs are not "
+            f"({text}): fix the DVC remote (dvc remote list; DVC reads it from the experiment's "
+            f"commit or .dvc/config.local) and {verb} again"
         )
+    lowered = text.lower()
     if any(marker in lowered for marker in _AUTH_FAILURES) or "no git repository" in lowered:
-        return BackendError(remote_failure(remote, text.split(": ", 1)[-1]))
+        return BackendError(remote_failure(remote, text))
     return error
