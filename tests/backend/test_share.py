@@ -97,6 +97,7 @@ def test_an_experiment_goes_from_a_to_b_through_the_remotes(tmp_path: Path) -> N
         "alpha", alpha["rev"], alpha["baseline"],
     )  # fmt: skip
     assert remote["metrics"] == {} and remote["params"] == {}
+    assert remote["created"] is None, "B lacks the commit until it pulls: no time to show"
     assert set(remote) == set(alpha), "the same JSON shape as the local listing"
     oracle = run(["dvc", "exp", "list", "-A", "--name-only", "origin"], m.b).stdout.split()
     assert oracle == ["alpha"]
