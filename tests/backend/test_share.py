@@ -17,7 +17,9 @@ import pytest
 from tests.backend.repos import make_repo
 from tests.conftest import run
 from tui.backend.errors import BackendError
+from tui.backend.experiments import Experiment
 from tui.backend.service import Backend
+from tui.backend.share import GitRemote, not_here, remote_failure, remote_rows
 
 PARAMS = "config/hparams.yaml"
 
@@ -220,3 +222,29 @@ def test_a_failing_dvc_remote_says_the_git_refs_went_and_what_to_do(tmp_path: Pa
     assert "their cached outputs are not" in line and "push again" in line
     assert cli(m.a, "push", "alpha").strip().startswith("pushed alpha to origin")
     assert stored(m.store)
+
+
+BASE = "ab" + "c" * 38
+
+
+def test_remote_rows_are_keyed_apart_and_only_what_is_not_here_is_listed() -> None:
+    refs = {f"refs/exps/ab/{'c' * 38}/alpha": "1" * 40, f"refs/exps/ab/{'c' * 38}/beta": "2" * 40}
+    rows = remote_rows(refs, lambda rev: None)
+    assert [(r.name, r.status, r.kind, r.baseline) for r in rows] == [
+        ("alpha", "remote", "experiment", BASE), ("beta", "remote", "experiment", BASE),
+    ]  # fmt: skip
+    local = Experiment("experiment", "alpha", "1" * 40, BASE, "success", None)
+    assert rows[0].key == f"remote:{BASE}:alpha" != local.key == f"{BASE}:alpha"
+    here = {f"refs/exps/ab/{'c' * 38}/alpha": "1" * 40, f"refs/exps/ab/{'c' * 38}/beta": "9" * 40}
+    # alpha is here as it is there; beta here is another experiment: the remote's is listed.
+    assert [r.name for r in not_here(rows, here)] == ["beta"]
+
+
+def test_failures_say_whether_the_remote_is_unreachable_or_refuses_us() -> None:
+    remote = GitRemote("origin", "https://git.example.invalid/team/project.git")
+    https = "fatal: Authentication failed for 'https://git.example.invalid/team/project.git/'"
+    assert "refused access (Authentication failed for" in remote_failure(remote, https)
+    dns = "fatal: unable to access '...': Could not resolve host: git.example.invalid"
+    line = remote_failure(remote, dns)
+    assert line.startswith("git remote 'origin' (https://git.example.invalid/team/project.git)")
+    assert "cannot be reached (unable to access" in line and "\n" not in line
