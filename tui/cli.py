@@ -52,18 +52,48 @@ def _table(rows: list[Experiment]) -> str:
     )
 
 
-def cmd_ls(_backend: None, args: argparse.Namespace) -> int:
-    """List experiments."""
-    # What Backend.experiments lists (it adds a lock), without importing service.py and what
-    # it imports (dataclasses and inspect among them): 10 ms of every `ls`.
-    repo = find_repo(Path(args.directory) if args.directory else None)
-    rows = ExperimentIndex(repo).list(args.num, args.all_commits)
+def _remote_table(rows: list[Experiment]) -> str:
+    lines = [["Experiment", "rev", "baseline", "status", "created"]]
+    for row in rows:
+        lines.append([
+            row.label, row.rev[:7], (row.baseline or "-")[:7], row.status,
+            row.created.strftime("%b %d %H:%M") if row.created else "-",
+        ])  # fmt: skip
+    widths = [max(len(line[i]) for line in lines) for i in range(len(lines[0]))]
+    return "\n".join(
+        "  ".join(text.ljust(width) for text, width in zip(line, widths, strict=True)).rstrip()
+        for line in lines
+    )
+
+
+def _print_rows(
+    rows: list[Experiment], args: argparse.Namespace, table: Callable[..., str]
+) -> None:
     if args.json:
         # Indented for a person; compact (and several times faster to encode) for a pipe.
         indent = 2 if sys.stdout.isatty() else None
         print(json.dumps([row.as_json() for row in rows], indent=indent, default=str))
     else:
-        print(_table(rows))
+        print(table(rows))
+
+
+def cmd_ls(_backend: None, args: argparse.Namespace) -> int:
+    """List experiments."""
+    if args.remote is not None:
+        from tui.backend.service import Backend
+
+        backend = Backend.discover(Path(args.directory) if args.directory else None)
+        rows = backend.remote_experiments(args.remote)
+        if not rows and not args.json:
+            print(f"{args.remote} has no experiment that is not here", file=sys.stderr)
+            return 0
+        _print_rows(rows, args, _remote_table)
+        return 0
+    # What Backend.experiments lists (it adds a lock), without importing service.py and what
+    # it imports (dataclasses and inspect among them): 10 ms of every `ls`.
+    repo = find_repo(Path(args.directory) if args.directory else None)
+    rows = ExperimentIndex(repo).list(args.num, args.all_commits)
+    _print_rows(rows, args, _table)
     return 0
 
 
@@ -163,6 +193,20 @@ def cmd_remove(backend: Backend, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_push(backend: Backend, args: argparse.Namespace) -> int:
+    """Push experiments to a git remote and their cached outputs to a DVC remote."""
+    print(backend.push(args.experiments, args.remote, cache=not args.no_cache,
+                       dvc_remote=args.dvc_remote))  # fmt: skip
+    return 0
+
+
+def cmd_pull(backend: Backend, args: argparse.Namespace) -> int:
+    """Pull experiments from a git remote and their cached outputs from a DVC remote."""
+    print(backend.pull(args.experiments, args.remote, cache=not args.no_cache,
+                       dvc_remote=args.dvc_remote))  # fmt: skip
+    return 0
+
+
 def cmd_apply(backend: Backend, args: argparse.Namespace) -> int:
     """Apply an experiment to the workspace."""
     print(backend.apply(args.experiment))
@@ -224,6 +268,10 @@ def build_parser() -> argparse.ArgumentParser:
     ls.add_argument("--json", action="store_true", help="one JSON object per row")
     ls.add_argument("-n", "--num", type=int, default=1, help="baseline commits to show")
     ls.add_argument("-A", "--all-commits", action="store_true", help="experiments of all commits")
+    ls.add_argument(
+        "--remote", metavar="NAME",
+        help="instead: the experiments git remote NAME has and this repository does not",
+    )  # fmt: skip
     ls.set_defaults(handler=cmd_ls, needs_repo=False)  # it finds the repository itself
 
     run = commands.add_parser("run", help="run an experiment (`dvc exp run`)")
@@ -248,6 +296,26 @@ def build_parser() -> argparse.ArgumentParser:
     remove = commands.add_parser("remove", help="remove experiments")
     remove.add_argument("experiments", metavar="EXP", nargs="+")
     remove.set_defaults(handler=cmd_remove)
+
+    for verb, direction, text in (
+        ("push", "to", "send experiments to a git remote (`dvc exp push`)"),
+        ("pull", "from", "fetch experiments from a git remote (`dvc exp pull`)"),
+    ):
+        share = commands.add_parser(verb, help=text)
+        share.add_argument("experiments", metavar="EXP", nargs="+")
+        share.add_argument(
+            "--remote",
+            metavar="NAME",
+            help=f"the git remote to {verb} {direction} (default: origin)",
+        )
+        share.add_argument(
+            "--dvc-remote", metavar="NAME",
+            help="the DVC remote for the cached outputs (default: DVC's default remote)",
+        )  # fmt: skip
+        share.add_argument(
+            "--no-cache", action="store_true", help="move the git refs only, not cached outputs"
+        )
+        share.set_defaults(handler=cmd_push if verb == "push" else cmd_pull)
 
     apply = commands.add_parser("apply", help="apply an experiment to the workspace")
     apply.add_argument("experiment", metavar="EXP")

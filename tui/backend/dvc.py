@@ -7,6 +7,7 @@ import subprocess
 import sys
 import tempfile
 from collections.abc import Sequence
+from pathlib import Path
 from typing import IO
 
 from tui.backend.errors import BackendError
@@ -46,37 +47,55 @@ def error_line(output: str) -> str:
     return meaningful[-1] if meaningful else "no output"
 
 
-def run_dvc(repo: DvcRepo, *args: str, timeout: float = DVC_TIMEOUT_S) -> str:
+def no_prompt_environment() -> dict[str, str]:
+    """The environment of a command that reaches a remote: it must fail rather than ask for a
+    password, since nobody can answer (the app owns the terminal; a script has none). Git's
+    own prompt is off, and so is ssh's graphical askpass; with no controlling terminal (see
+    `run_dvc`'s `remote`) ssh cannot ask on /dev/tty either."""
+    return {**environment(), "GIT_TERMINAL_PROMPT": "0", "SSH_ASKPASS_REQUIRE": "never"}
+
+
+def run_dvc(repo: DvcRepo, *args: str, timeout: float = DVC_TIMEOUT_S, remote: bool = False) -> str:
     """Run a short DVC command to its end; its stdout, or BackendError with DVC's message.
 
-    Output goes to temporary files, not pipes: `dvc queue start` leaves daemonised workers
+    Output goes to temporary files (`run_quiet`): `dvc queue start` leaves daemonised workers
     behind that inherit its output, and a pipe would stay open (and this call waiting) until
-    the whole queue had drained.
+    the whole queue had drained. `remote`: the command reaches a git or DVC remote, and runs
+    without a terminal so that a credential prompt fails instead of waiting for an answer.
     """
-    command = dvc_argv(*args)
-    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        try:
-            done = subprocess.run(
-                command,
-                cwd=repo.root,
-                env=environment(),
-                stdin=subprocess.DEVNULL,
-                stdout=out,
-                stderr=err,
-                timeout=timeout,
-                check=False,
-            )
-        except subprocess.TimeoutExpired:
-            raise BackendError(
-                f"`dvc {' '.join(args)}` took over {timeout:.0f} s: gave up"
-            ) from None
-        stdout, stderr = (_read_all(handle) for handle in (out, err))
-    if done.returncode != 0:
+    try:
+        code, stdout, stderr = run_quiet(dvc_argv(*args), repo.root, timeout=timeout, remote=remote)
+    except subprocess.TimeoutExpired:
+        raise BackendError(f"`dvc {' '.join(args)}` took over {timeout:.0f} s: gave up") from None
+    if code != 0:
         raise BackendError(
             f"dvc {args[0]} {args[1] if len(args) > 1 else ''}: "
             f"{error_line(stderr + stdout)}".replace("  ", " ")
         )
     return stdout
+
+
+def run_quiet(
+    argv: list[str], cwd: Path, *, timeout: float, remote: bool = False
+) -> tuple[int, str, str]:
+    """Run a command to its end: exit code, stdout, stderr (TimeoutExpired past `timeout`).
+
+    Output goes to temporary files, not pipes: what a command leaves behind (DVC's queue
+    workers, an ssh ControlPersist master) inherits its output and would hold a pipe open.
+    """
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        done = subprocess.run(
+            argv,
+            cwd=cwd,
+            env=no_prompt_environment() if remote else environment(),
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=err,
+            timeout=timeout,
+            check=False,
+            start_new_session=remote,
+        )
+        return done.returncode, _read_all(out), _read_all(err)
 
 
 def _read_all(handle: IO[bytes]) -> str:

@@ -33,7 +33,8 @@ if TYPE_CHECKING:
     from tui.backend.index import ProjectIndex
     from tui.backend.sources import CommitSource
 
-    Status = Literal["workspace", "queued", "running", "success", "failed"]
+    # "remote": an experiment a git remote has and this repository does not (share.py).
+    Status = Literal["workspace", "queued", "running", "success", "failed", "remote"]
     Kind = Literal["workspace", "baseline", "experiment"]
 EXPS_PREFIX = "refs/exps/"
 # Versioned by how values are read: values stored by a reader with other rules (say, one that
@@ -83,11 +84,15 @@ class Experiment(Record):
     @property
     def key(self) -> str:
         """A key that stays with the row while it lives: a queued or running experiment keeps
-        it when it finishes and its rev changes (DVC names it when it is queued or started)."""
+        it when it finishes and its rev changes (DVC names it when it is queued or started).
+        A row of a remote's experiment that is not here is keyed apart (`remote:...`): its
+        baseline and name may be those of a local experiment that diverged from it."""
         if self.kind == "workspace":
             return "workspace"
         if self.kind == "baseline":
             return f"baseline:{self.rev}"
+        if self.status == "remote":
+            return f"remote:{self.baseline}:{self.name}"
         if self.name:
             return f"{self.baseline}:{self.name}"
         return self.rev

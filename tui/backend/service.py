@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
@@ -25,6 +25,7 @@ if TYPE_CHECKING:
     from tui.backend.overrides import Override
     from tui.backend.runrecord import RunRecord
     from tui.backend.runs import RunStore
+    from tui.backend.share import GitRemote
 
 _EXPERIMENT_NAME = re.compile(r"Reproducing experiment '([^']+)'")
 
@@ -80,6 +81,9 @@ class Backend:
         self._settings_saved = 0
         """Commits the last listing left without values (see `experiments`)."""
         self._live_lock = threading.Lock()
+        # One push or pull at a time: DVC's own repository lock would refuse a second one
+        # with a message about its lock file rather than about what is going on.
+        self._share_lock = threading.Lock()
 
     @cached_property
     def runs(self) -> RunStore:
@@ -500,6 +504,142 @@ class Backend:
         if not path.is_file():
             raise BackendError(f"the log of {target.label} is gone: {path} was deleted")
         return path
+
+    # Sharing between machines ---------------------------------------------------------------
+
+    def _git_remote(self, remote: str | None) -> GitRemote:
+        from tui.backend.share import git_remote
+
+        with self._listing_lock:  # libgit2's handle is shared with the listing
+            return git_remote(self.index.git.repo, remote)
+
+    def _local_exp_refs(self) -> dict[str, str]:
+        with self._listing_lock:
+            self.index.git.refresh()
+            return self.index.git.ref_targets(EXPS_PREFIX)
+
+    def _remote_rows(self, remote: GitRemote) -> list[Experiment]:
+        from tui.backend.share import remote_refs, remote_rows
+
+        refs = remote_refs(self.repo.root, remote)
+        with self._listing_lock:
+            return remote_rows(refs, self.index.git.commit_time)
+
+    def remote_experiments(self, remote: str | None = None) -> list[Experiment]:
+        """The experiments git remote `remote` (default `origin`) has and this repository does
+        not, as rows with status "remote" and kind "experiment": name, rev, baseline, created
+        where the commit is here (else None), no params or metrics. Grouped by baseline,
+        newest first. Their `key` is `remote:<baseline>:<name>`, never a local row's. One
+        `git ls-remote`: a network round trip, so call it from a worker."""
+        from tui.backend.share import not_here
+
+        rows = self._remote_rows(self._git_remote(remote))
+        return not_here(rows, self._local_exp_refs())
+
+    def push(
+        self, names: list[str], remote: str | None = None, *, cache: bool = True,
+        dvc_remote: str | None = None,
+    ) -> str:  # fmt: skip
+        """`dvc exp push`: finished experiments (strict names, see `targets`) to git remote
+        `remote` (default `origin`), and their DVC-cached outputs to `dvc_remote` (default:
+        the DVC default remote) unless `cache` is off. Everything is checked first: the names,
+        both remotes, that the git remote answers, and that it holds no other experiment of
+        the same baseline and name. A summary line."""
+        from tui.backend.dvc import run_dvc
+        from tui.backend.share import cache_remote, remote_refs, transfer_failure
+
+        if not names:
+            raise BackendError("name the experiments to push: `catdog-tui ls -A` lists them")
+        chosen: list[Experiment] = []
+        for name in names:
+            experiment = self._finished(name)
+            if experiment not in chosen:
+                chosen.append(experiment)
+        target = self._git_remote(remote)
+        storage = cache_remote(self.repo, dvc_remote, cache)
+        there = remote_refs(self.repo.root, target)
+        for experiment in chosen:
+            ref = dvc_target(experiment)
+            if there.get(ref, experiment.rev) != experiment.rev:
+                raise BackendError(
+                    f"{experiment.label}: git remote {target.label} has another experiment of "
+                    f"that name on the same commit (rev {there[ref][:7]}, here "
+                    f"{experiment.rev[:7]}): remove one of them, or rename yours by running "
+                    "it again with another --name"
+                )
+        argv = ["exp", "push", *_cache_flags(storage), target.name]
+        with self._share_lock:
+            try:
+                run_dvc(self.repo, *argv, *(dvc_target(e) for e in chosen), remote=True)
+            except BackendError as error:
+                there = _refs_or_none(lambda: remote_refs(self.repo.root, target))
+                moved = [e.label for e in chosen if there.get(dvc_target(e)) == e.rev]
+                raise transfer_failure(target, "push", error, moved) from None
+        return f"pushed {', '.join(e.label for e in chosen)} to {target.name}" + _cache_note(
+            storage, "to"
+        )
+
+    def pull(
+        self, names: list[str], remote: str | None = None, *, cache: bool = True,
+        dvc_remote: str | None = None,
+    ) -> str:  # fmt: skip
+        """`dvc exp pull`: experiments of git remote `remote` (default `origin`), each named
+        exactly or by a rev prefix of at least 4 hex digits among the remote's experiments,
+        and their DVC-cached outputs from `dvc_remote` (default: the DVC default remote) into
+        the cache, unless `cache` is off. Refused first: an unknown name, an ambiguous one,
+        and one whose local experiment of the same baseline and name diverged. A summary."""
+        from tui.backend.dvc import run_dvc
+        from tui.backend.share import cache_remote, exp_ref, transfer_failure
+        from tui.backend.targets import resolve_experiment
+
+        if not names:
+            raise BackendError("name the experiments to pull: `catdog-tui ls --remote NAME`")
+        target = self._git_remote(remote)
+        storage = cache_remote(self.repo, dvc_remote, cache)
+        rows = self._remote_rows(target)
+        here = self._local_exp_refs()
+        listed_by = f"catdog-tui ls --remote {target.name}"
+        chosen: list[Experiment] = []
+        for name in names:
+            row = resolve_experiment(name, rows, listed_by=listed_by)
+            local = here.get(exp_ref(row), row.rev)
+            if local != row.rev:
+                raise BackendError(
+                    f"{row.label}: this repository has another experiment of that name on the "
+                    f"same commit (rev {local[:7]}, on {target.name} {row.rev[:7]}): remove "
+                    "yours first (catdog-tui remove) to take the remote's"
+                )
+            if row not in chosen:
+                chosen.append(row)
+        argv = ["exp", "pull", *_cache_flags(storage), target.name]
+        with self._share_lock:
+            try:
+                run_dvc(self.repo, *argv, *(exp_ref(row) for row in chosen), remote=True)
+            except BackendError as error:
+                here = self._local_exp_refs()
+                moved = [r.label for r in chosen if here.get(exp_ref(r)) == r.rev]
+                raise transfer_failure(target, "pull", error, moved) from None
+        return f"pulled {', '.join(r.label for r in chosen)} from {target.name}" + _cache_note(
+            storage, "from"
+        )
+
+
+def _refs_or_none(read: Callable[[], dict[str, str]]) -> dict[str, str]:
+    """What a remote holds after a failure, or nothing known where it cannot be read now."""
+    try:
+        return read()
+    except BackendError:
+        return {}
+
+
+def _cache_flags(storage: str | None) -> list[str]:
+    return ["--no-cache"] if storage is None else ["--remote", storage]
+
+
+def _cache_note(storage: str | None, direction: str) -> str:
+    if storage is None:
+        return "; cached outputs not moved (--no-cache)"
+    return f"; cached outputs {direction} DVC remote {storage}"
 
 
 def dvc_target(experiment: Experiment) -> str:

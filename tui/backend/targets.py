@@ -40,11 +40,14 @@ def _listing(rows: Sequence[Experiment]) -> str:
     return shown + more
 
 
-def resolve_experiment(name: str, rows: Iterable[Experiment]) -> Experiment:
+def resolve_experiment(
+    name: str, rows: Iterable[Experiment], listed_by: str = "catdog-tui ls -A"
+) -> Experiment:
     """The one experiment (not a baseline, not the workspace) that `name` means.
 
     `rows` are listing rows of every baseline with experiments; baselines among them are
-    matched only to be refused by name.
+    matched only to be refused by name. `listed_by`: the command that lists `rows`, to say
+    in a refusal.
     """
     rows = [row for row in rows if row.kind != "workspace"]
     experiments = [row for row in rows if row.kind == "experiment"]
@@ -57,9 +60,11 @@ def resolve_experiment(name: str, rows: Iterable[Experiment]) -> Experiment:
             "give a rev prefix of the one you mean"
         )
     if not _HEX.match(name):
-        close = difflib.get_close_matches(name, [r.name for r in experiments if r.name], n=3)
+        # One name per suggestion: the same name under several commits is one candidate.
+        known = list(dict.fromkeys(r.name for r in experiments if r.name))
+        close = difflib.get_close_matches(name, known, n=3)
         hint = f" (did you mean {', '.join(close)}?)" if close else ""
-        raise BackendError(f"no experiment called {name!r}{hint}: `catdog-tui ls -A` lists them")
+        raise BackendError(f"no experiment called {name!r}{hint}: `{listed_by}` lists them")
     prefix = name.lower()
     matches = [row for row in rows if row.rev.startswith(prefix)]
     if len(prefix) < MIN_PREFIX:
@@ -72,7 +77,7 @@ def resolve_experiment(name: str, rows: Iterable[Experiment]) -> Experiment:
             f"{name!r} matches {len(matches)} revs ({_listing(matches)}): give more of the rev"
         )
     if not matches:
-        raise BackendError(f"no experiment has a rev starting with {name!r}: `catdog-tui ls -A`")
+        raise BackendError(f"no experiment has a rev starting with {name!r}: `{listed_by}`")
     if matches[0].kind == "baseline":
         raise BackendError(
             f"{name!r} is {_describe(matches[0])}, a commit and not an experiment: "
