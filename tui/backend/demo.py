@@ -53,8 +53,23 @@ def _source_checkout() -> Path:
             return checkout
     raise BackendError(
         "the demo copies the pipeline from a source checkout of catdog-tui: install it with "
-        "`pip install -e .` from a clone"
+        "`pip install -e '.[train]'` from a clone"
     )
+
+
+TRAINING_MODULES = ("tensorflow", "dvclive", "pydantic", "PIL")
+"""What the demo's run imports: the `train` extra."""
+
+
+def check_training_installed() -> None:
+    """The demo trains a model: say so in one line, before anything is made, when this
+    environment has the app alone (`pip install catdog-tui` without the `train` extra)."""
+    missing = [name for name in TRAINING_MODULES if importlib.util.find_spec(name) is None]
+    if missing:
+        raise BackendError(
+            f"the demo trains a model, and this environment lacks {', '.join(missing)}: "
+            "install the pipeline's extra (`pip install -e '.[train]'` from a clone)"
+        )
 
 
 def _demo_params(text: str) -> str:
@@ -76,6 +91,7 @@ def _demo_params(text: str) -> str:
 
 def make_demo(target: Path) -> DvcRepo:
     """Create the demo project in `target` (new or empty) and commit it."""
+    check_training_installed()
     if target.exists() and any(target.iterdir()):
         raise BackendError(f"{target} is not empty: give a new folder, e.g. catdog-tui demo ./demo")
     checkout = _source_checkout()
