@@ -6,7 +6,8 @@ and validation images plus the final evaluation's) and the ratio of the medians.
 
     python bench/train_speed.py --size 96 --epochs 3 --train-per-class 200 --val-per-class 100
 
-`--xla` adds a job: ours with `train.xla: true`. `--before DIR` adds ours as it was in another
+`--xla` adds a job: ours with `train.xla: true`; `--no-monitor` one with
+`train.monitor_system: false` (`ours-mon`: what DVCLive's system monitor costs). `--before DIR` adds ours as it was in another
 checkout's `training/` (e.g. `git worktree add /tmp/before main`), to show what a change costs.
 """
 
@@ -74,6 +75,8 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=2)
     parser.add_argument("--xla", action="store_true", help="also time ours with train.xla: true")
     parser.add_argument("--before", type=Path, help="also time ours from this checkout")
+    parser.add_argument("--no-monitor", action="store_true",
+                        help="also time ours with train.monitor_system: false")  # fmt: skip
     args = parser.parse_args()
 
     sys.path.insert(0, str(ROOT))
@@ -86,6 +89,8 @@ def main() -> None:
     if args.before:
         jobs.append(("before", ours, "", args.before.resolve()))
     jobs.append(("ours", ours, "", ROOT))
+    if args.no_monitor:
+        jobs.append(("ours-mon", ours, "  monitor_system: false\n", ROOT))
     if args.xla:
         jobs.append(("ours+xla", ours, "  xla: true\n", ROOT))
     times: dict[str, list[float]] = {name: [] for name, _, _, _ in jobs}
