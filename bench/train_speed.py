@@ -8,7 +8,8 @@ and validation images plus the final evaluation's) and the ratio of the medians.
 
 `--xla` adds a job: ours with `train.xla: true`; `--no-monitor` one with
 `train.monitor_system: false` (`ours-mon`: what DVCLive's system monitor costs).
-`--before DIR` adds ours as it was in another checkout's `training/` (e.g. `git worktree add /tmp/before main`), to show what a change costs.
+`--before DIR` adds ours as it was in another checkout's `training/` (e.g. `git worktree add
+/tmp/before main`), to show what a change costs.
 """
 
 from __future__ import annotations
