@@ -43,7 +43,8 @@ def test_the_app_installs_without_tensorflow_and_the_pipeline_with_an_extra() ->
 
     core = names(project["dependencies"])
     extras = project["optional-dependencies"]
-    assert not core & {"tensorflow", "dvclive", "pydantic", "nvidia-ml-py"}
+    assert not core & {"tensorflow", "dvclive", "pydantic"}
+    assert {"nvidia-ml-py", "psutil"} <= core, "the app's machine line reads GPUs, CPU and RAM"
     assert {"tensorflow", "dvclive", "pydantic", "pillow", "nvidia-ml-py"} <= names(extras["train"])
     assert "catdog-tui[train]" in extras["gpu"]
     # CI runs the training tests, so it installs the pipeline's extra with the tools.
