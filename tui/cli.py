@@ -207,6 +207,24 @@ def cmd_pull(backend: Backend, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_plots(backend: Backend, args: argparse.Namespace) -> int:
+    """Write the charts of experiments to a file (CSV, JSON, SVG, PNG by its suffix)."""
+    from tui.export import export_charts
+
+    rows = []
+    for name in args.experiments:
+        if name == "workspace":
+            rows.append(backend.experiments()[0])
+            continue
+        target = backend.resolve(name)
+        if target.experiment is None:
+            raise BackendError(f"{name} is a run DVC does not list: it has no charts to export")
+        rows.append(target.experiment)
+    data = backend.live_data(rows)
+    print(export_charts(Path(args.output), [(row, data[row.key]) for row in rows], args.metric))
+    return 0
+
+
 def cmd_apply(backend: Backend, args: argparse.Namespace) -> int:
     """Apply an experiment to the workspace."""
     print(backend.apply(args.experiment))
@@ -316,6 +334,22 @@ def build_parser() -> argparse.ArgumentParser:
             "--no-cache", action="store_true", help="move the git refs only, not cached outputs"
         )
         share.set_defaults(handler=cmd_push if verb == "push" else cmd_pull)
+
+    plots = commands.add_parser("plots", help="the charts of experiments")
+    plots_commands = plots.add_subparsers(dest="plots_command", metavar="ACTION", required=True)
+    export = plots_commands.add_parser(
+        "export", help="write the charts to a file: .csv, .json (the data), .svg, .png (a picture)"
+    )
+    export.add_argument("experiments", metavar="EXP", nargs="+",
+                        help="experiment names, rev prefixes, or workspace")  # fmt: skip
+    export.add_argument("-o", "--output", required=True, metavar="FILE",
+                        help="the file; its suffix says the format")  # fmt: skip
+    export.add_argument(
+        "--metric",
+        metavar="GLOB",
+        help="only the metrics that match (a glob like *loss*, or part of one)",
+    )
+    plots.set_defaults(handler=cmd_plots)
 
     apply = commands.add_parser("apply", help="apply an experiment to the workspace")
     apply.add_argument("experiment", metavar="EXP")

@@ -177,3 +177,18 @@ def test_a_column_index_kept_up_to_date_is_one_built_afresh(
         for only_changed in (True, False):
             assert index.columns(only_changed) == columns(list(rows.values()), only_changed)
         assert index.files() == column_files(list(rows.values()))
+
+
+def test_remote_rows_follow_their_baseline_and_leave_once_pulled() -> None:
+    from tui.app.table_state import with_remote
+
+    rows = listing()
+    workspace = row(None, "workspace", kind="workspace", status="workspace")
+    rows = [workspace, *rows]
+    far = row("far", "e" * 40, status="remote")
+    elsewhere = row("other", "f" * 40, status="remote", baseline="9" * 40)
+    pulled = row("alpha", "a" * 40, status="remote")
+    merged = with_remote(rows, [far, elsewhere, pulled])
+    assert [r.label for r in merged] == ["workspace", rows[1].label, "alpha", "beta", "far"]
+    assert far.key != row("far", "e" * 40).key, "a remote row is never a local row's key"
+    assert with_remote(rows, []) is rows

@@ -33,12 +33,13 @@ from tui.app.messages import (
     FilesChanged,
     LiveLoaded,
     MachineRead,
+    RemoteLoaded,
     SettingsLoaded,
 )
 from tui.app.screens.dialogs import ConfirmScreen, PromptScreen
 from tui.app.screens.help import HelpScreen
 from tui.app.screens.params_form import FormResult, ParamsForm
-from tui.app.table_state import RowFilter, TableView
+from tui.app.table_state import RowFilter, TableView, with_remote
 from tui.app.widgets.chart_grid import ChartGrid, charts_for, curve_charts_for
 from tui.app.widgets.experiments import ExperimentsTable
 from tui.app.widgets.log_panel import LogPanel
@@ -49,6 +50,7 @@ from tui.backend.history import LiveData
 from tui.backend.service import Backend, Header, running_copies
 from tui.backend.watch import Watcher, only_live_steps
 from tui.display import cell, error_summary, flat_values, machine_line
+from tui.export import FORMATS, export_charts
 
 TICK_S = 0.1
 SPIN_EVERY = 3
@@ -121,6 +123,16 @@ class CatdogApp(App[None]):
                 tooltip="the Confusion matrix tab"),
         Binding("3", "show_tab('logs')", "Logs tab", show=False, tooltip="the Logs tab"),
         Binding("4", "show_tab('diff')", "Diff", show=False, tooltip="the Diff tab"),
+        Binding("P", "push", "Push", show=False,
+                tooltip="push the highlighted experiment (or the selection) to the git remote "
+                "origin, with its cached outputs to the DVC remote"),
+        Binding("R", "toggle_remote", "Remote", show=False,
+                tooltip="show or hide the experiments of the git remote origin not here"),
+        Binding("U", "pull", "Pull", show=False,
+                tooltip="pull the highlighted remote experiment (or the selection) from origin"),
+        Binding("x", "export", "Export", show=False,
+                tooltip="write the charted experiments' charts to a file: .csv or .json (the "
+                "data), .svg or .png (a picture)"),
         Binding("n", "toggle_alerts", "Alerts", show=False,
                 tooltip="when a run ends: the bell and a desktop notification, or a toast only"),
         Binding("5", "show_tab('system')", "System", show=False,
@@ -155,6 +167,8 @@ class CatdogApp(App[None]):
         self._charted: list[tuple[object, ...]] = []
         self._settings_loaded = False
         self._settings_version = 0
+        self._show_remote = False
+        self._remote_rows: list[Experiment] = []
 
     # Layout ------------------------------------------------------------------------------
 
@@ -353,9 +367,10 @@ class CatdogApp(App[None]):
             if row.key in was_running and row.status == "success":
                 self._announce("run finished", f"{row.label} finished", "information")
         self.listings += 1
-        if message.rows == self.view.rows:
+        rows = with_remote(message.rows, self._remote_rows)
+        if rows == self.view.rows:
             return  # most file events change nothing listed
-        self.view.set_rows(message.rows)
+        self.view.set_rows(rows)
         copies = running_copies(message.rows, self.backend.repo.root)
         if copies != self._copies_watched:
             self._copies_watched = copies
@@ -604,6 +619,75 @@ class CatdogApp(App[None]):
 
         self.push_screen(ConfirmScreen(f"Remove {what}? This cannot be undone.", "Remove"),
                          confirmed)  # fmt: skip
+
+    def action_export(self) -> None:
+        charted = [(row, self.live_data.get(row.key, LiveData()))
+                   for row in self.view.charted(self.table.highlighted)]  # fmt: skip
+        if not charted:
+            return
+        pattern = self._active_grid.pattern or None
+        suggestion = f"{charted[0][0].label}-charts.csv"
+
+        def check(value: str) -> str | None:
+            suffix = Path(value.strip()).suffix.lower()
+            return None if suffix in FORMATS else f"end the name in one of {', '.join(FORMATS)}"
+
+        def chosen(value: str | None) -> None:
+            if value:
+                target = (self.backend.repo.root / value.strip()).resolve()
+                self.backend_action(lambda: export_charts(target, charted, pattern))
+
+        self.push_screen(PromptScreen(
+            "Export the charts of " + ", ".join(row.label for row, _ in charted) +
+            " to (a path in the repository, or absolute):", suggestion, check,
+        ), chosen)  # fmt: skip
+
+    def action_push(self) -> None:
+        rows = [r for r in self.view.targets(self.table.highlighted)
+                if r.kind == "experiment" and r.status == "success"]  # fmt: skip
+        if not rows:
+            self.notify("push takes finished experiments: highlight or select one", markup=False)
+            return
+        names = [r.name or r.rev for r in rows]
+        shown = ", ".join(r.label for r in rows)
+
+        def confirmed(yes: bool | None) -> None:
+            if yes:
+                self.backend_action(lambda: self.backend.push(names))
+
+        self.push_screen(ConfirmScreen(
+            f"Push {shown} to the git remote origin, with cached outputs to the DVC remote?",
+            "Push",
+        ), confirmed)  # fmt: skip
+
+    def action_pull(self) -> None:
+        rows = [r for r in self.view.targets(self.table.highlighted) if r.status == "remote"]
+        if not rows:
+            self.notify("pull takes remote experiments: R shows them, then highlight one",
+                        markup=False)  # fmt: skip
+            return
+        self.backend_action(lambda: self.backend.pull([r.rev for r in rows]))
+
+    def action_toggle_remote(self) -> None:
+        self._show_remote = not self._show_remote
+        if self._show_remote:
+            self.notify("asking origin for its experiments…", markup=False)
+            self.load_remote()
+        else:
+            self._remote_rows = []
+        self._listing_due = True
+
+    @work(thread=True, exclusive=True, group="remote", exit_on_error=False,
+          description="list the remote's experiments")  # fmt: skip
+    def load_remote(self) -> None:
+        """The experiments origin has and this repository does not (a network round trip)."""
+        self.post_message(RemoteLoaded(self.backend.remote_experiments()))
+
+    def on_remote_loaded(self, message: RemoteLoaded) -> None:
+        if self._show_remote:
+            self._remote_rows = message.rows
+            self.notify(f"origin has {len(message.rows)} experiments not here", markup=False)
+            self._listing_due = True
 
     def action_apply(self) -> None:
         row = self._target()

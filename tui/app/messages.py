@@ -90,3 +90,10 @@ class SettingsLoaded(Message):
     """The view chosen in the last session (see `Backend.view_settings`)."""
 
     settings: dict[str, Any]
+
+
+@dataclass
+class RemoteLoaded(Message):
+    """The experiments of the git remote that are not here (status "remote")."""
+
+    rows: list[Experiment]

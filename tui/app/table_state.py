@@ -122,6 +122,27 @@ def arrange(
 FIXED_COLUMNS = ("Experiment", "created", "status")
 
 
+def with_remote(rows: list[Experiment], remote: list[Experiment]) -> list[Experiment]:
+    """The listing with a remote's experiments (status "remote") after the experiments of
+    their baseline; those of a baseline not listed here have nowhere to go and are left out,
+    and one pulled since the remote was asked is the local row alone."""
+    if not remote:
+        return rows
+    here = {(row.baseline, row.name) for row in rows if row.kind == "experiment"}
+    by_baseline: dict[str | None, list[Experiment]] = {}
+    for row in remote:
+        if (row.baseline, row.name) not in here:
+            by_baseline.setdefault(row.baseline, []).append(row)
+    merged: list[Experiment] = []
+    for index, row in enumerate(rows):
+        merged.append(row)
+        following = rows[index + 1] if index + 1 < len(rows) else None
+        group = row.baseline if row.kind != "workspace" else None
+        if group in by_baseline and (following is None or following.kind != "experiment"):
+            merged.extend(by_baseline.pop(group))
+    return merged
+
+
 @dataclass
 class TableView:
     """The table's state. Keys are `Experiment.key`, which survive a rev change."""

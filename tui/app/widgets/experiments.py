@@ -30,6 +30,7 @@ STATUS_STYLE = {
     "failed": "bold red",
     "success": "green",
     "workspace": "dim",
+    "remote": "magenta",
 }
 NAME_WIDTH = 32
 VALUE_WIDTH = 18
