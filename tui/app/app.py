@@ -168,6 +168,7 @@ class CatdogApp(App[None]):
         self._settings_loaded = False
         self._settings_version = 0
         self._show_remote = False
+        self._running_keys: set[str] = set()
         self._remote_rows: list[Experiment] = []
 
     # Layout ------------------------------------------------------------------------------
@@ -362,10 +363,15 @@ class CatdogApp(App[None]):
         self._show_header()
         for name, reason in message.failures:
             self._announce("run failed", f"{name} failed: {reason}", "error")
-        was_running = {row.key for row in self.view.rows if row.status == "running"}
+        # Keys seen running, until their run ends: a listing taken while DVC commits the
+        # finished run may show it in neither state, so the last listing alone is not enough.
         for row in message.rows:
-            if row.key in was_running and row.status == "success":
-                self._announce("run finished", f"{row.label} finished", "information")
+            if row.status == "running":
+                self._running_keys.add(row.key)
+            elif row.key in self._running_keys and row.status in ("success", "failed"):
+                self._running_keys.discard(row.key)
+                if row.status == "success":
+                    self._announce("run finished", f"{row.label} finished", "information")
         self.listings += 1
         rows = with_remote(message.rows, self._remote_rows)
         if rows == self.view.rows:
