@@ -97,10 +97,38 @@ def cmd_ls(_backend: None, args: argparse.Namespace) -> int:
     return 0
 
 
-def _follow_run(backend: Backend, run_id: str, total: int | None) -> int:
-    import contextlib
+def _follow_run(
+    backend: Backend, run_id: str, total: int | None, *, interrupted: bool = False
+) -> int:
+    """Print the run's epochs until it ends; Ctrl-C stops it (`interrupted`: a Ctrl-C came
+    while it was being launched)."""
     import signal
     import threading
+    import time
+
+    stop_requested = threading.Event()
+
+    def interrupt(signum: int, frame: object) -> None:
+        if not stop_requested.is_set():
+            stop_requested.set()
+            print("stopping the run (Ctrl-C again does not kill it harder)...", file=sys.stderr)
+
+    signal.signal(signal.SIGINT, interrupt)
+    if interrupted:
+        interrupt(signal.SIGINT, None)
+
+    def stop_when_asked() -> None:
+        # A Ctrl-C can come before the supervisor is up ("still starting"): ask until it hears
+        # or the run has ended.
+        stop_requested.wait()
+        while not backend.runs.get(run_id).finished:
+            try:
+                backend.runs.stop(run_id)
+                return
+            except BackendError:
+                time.sleep(0.1)
+
+    threading.Thread(target=stop_when_asked, daemon=True).start()
 
     from tui.backend.follow import StepFollower
     from tui.backend.watch import Watcher
@@ -108,17 +136,6 @@ def _follow_run(backend: Backend, run_id: str, total: int | None) -> int:
     record = backend.runs.get(run_id)
     follower = StepFollower(backend.workspace_live_dir(), total, started=record.created)
     watcher = Watcher([follower.live.path, backend.runs.run_dir(run_id)])
-    stopping = False
-
-    def interrupt(signum: int, frame: object) -> None:
-        nonlocal stopping
-        if not stopping:
-            stopping = True
-            print("stopping the run (Ctrl-C again does not kill it harder)...", file=sys.stderr)
-            with contextlib.suppress(BackendError):
-                backend.runs.stop(run_id)
-
-    signal.signal(signal.SIGINT, interrupt)
 
     # The run may end without a write under the watched folders (a crash before DVCLive
     # starts): a thread waits on its record and ends the watch.
@@ -149,12 +166,18 @@ def cmd_run(backend: Backend, args: argparse.Namespace) -> int:
         print(output.strip() or "queued")
         print("start workers with: catdog-tui queue start -j N")
         return 0
-    record = backend.start_run(set_params, name=args.name)
     if args.detach:
+        record = backend.start_run(set_params, name=args.name)
         print(f"started run {record.id}; follow it with: catdog-tui logs {record.id} --follow")
         return 0
-    print(f"started run {record.id} (Ctrl-C stops it; closing the terminal does not)")
-    return _follow_run(backend, record.id, backend.total_steps(set_params))
+    import signal
+
+    # From the moment the run exists a Ctrl-C must stop it: one during the launch is kept.
+    early: list[int] = []
+    signal.signal(signal.SIGINT, lambda signum, frame: early.append(signum))
+    record = backend.start_run(set_params, name=args.name)
+    print(f"started run {record.id} (Ctrl-C stops it; closing the terminal does not)", flush=True)
+    return _follow_run(backend, record.id, backend.total_steps(set_params), interrupted=bool(early))
 
 
 def cmd_logs(backend: Backend, args: argparse.Namespace) -> int:
