@@ -47,8 +47,8 @@ from tui.app.widgets.panels import ConfusionPanel, DiffPanel
 from tui.backend.errors import BackendError
 from tui.backend.experiments import Experiment
 from tui.backend.history import LiveData
-from tui.backend.service import Backend, Header, running_copies
-from tui.backend.watch import Watcher, only_live_steps
+from tui.backend.service import Backend, Header
+from tui.backend.watch import RepoWatch
 from tui.display import cell, error_summary, flat_values, machine_line
 from tui.export import FORMATS, export_charts
 
@@ -160,7 +160,7 @@ class CatdogApp(App[None]):
         """Listings applied so far (tests wait on it)."""
         self._shown: dict[str, Text] = {}
         self._copies_watched: list[Path] = []
-        self._live_folders: tuple[Path, ...] = ()
+        self._watch: RepoWatch | None = None
         self._live_listing_due = False
         self._listed_at = 0.0
         self._pending = 0
@@ -276,9 +276,9 @@ class CatdogApp(App[None]):
     async def watch_files(self, rows: list[Experiment] | None = None) -> None:
         """Async: changes of what the listing and charts show become messages (`rows`: the
         listing, whose runs in a queue's copies are watched too)."""
-        targets = await asyncio.to_thread(self.backend.watch_targets, rows or [])
-        self._live_folders = await asyncio.to_thread(self._live_folders_of, rows or [])
-        watcher = Watcher(targets)
+        watch = await asyncio.to_thread(self.backend.watch, rows or [])
+        self._watch = watch
+        watcher = watch.watcher
         self.log.info(f"watching with {watcher.mode.kind}: {watcher.mode.reason}")
         async for changed in watcher.achanges():
             self.post_message(FilesChanged(changed))
@@ -377,17 +377,12 @@ class CatdogApp(App[None]):
         if rows == self.view.rows:
             return  # most file events change nothing listed
         self.view.set_rows(rows)
-        copies = running_copies(message.rows, self.backend.repo.root)
+        copies = self.backend.running_copies(message.rows)
         if copies != self._copies_watched:
             self._copies_watched = copies
             self.watch_files(message.rows)
         self._redraw_table()
         self._follow_highlight()
-
-    def _live_folders_of(self, rows: list[Experiment]) -> tuple[Path, ...]:
-        copies = running_copies(rows, self.backend.repo.root)
-        return (*self.backend.live_dirs(),
-                *(path for copy in copies for path in self.backend.live_dirs(copy)))  # fmt: skip
 
     @_while_shown
     def on_files_changed(self, message: FilesChanged) -> None:
@@ -395,7 +390,7 @@ class CatdogApp(App[None]):
         # each refresh costs what changed: committed rows come from caches. A run's DVCLive
         # step (twice a second, say) changes its row's metrics and the charts: the charts
         # follow at once, its row at most once a second (a listing of 2000 rows costs).
-        if only_live_steps(message.paths, self._live_folders):
+        if self._watch is not None and self._watch.only_live_steps(message.paths):
             self._live_listing_due = True
         else:
             self._listing_due = True

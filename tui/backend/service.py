@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     from tui.backend.runrecord import RunRecord
     from tui.backend.runs import RunStore
     from tui.backend.share import GitRemote
+    from tui.backend.watch import RepoWatch
 
 _EXPERIMENT_NAME = re.compile(r"Reproducing experiment '([^']+)'")
 
@@ -227,6 +228,20 @@ class Backend:
 
                 self._box = BoxReader()
             return self._box.read()
+
+    def running_copies(self, rows: Iterable[Experiment]) -> list[Path]:
+        """The temporary copies of the repository that running rows write to."""
+        return running_copies(rows, self.repo.root)
+
+    def watch(self, rows: Iterable[Experiment] = ()) -> RepoWatch:
+        """A watcher of what the listing and the charts show (`watch_targets`), knowing which
+        of it are DVCLive folders (the workspace's and those of `rows` running in copies)."""
+        from tui.backend.watch import RepoWatch, Watcher
+
+        rows = list(rows)
+        copies = running_copies(rows, self.repo.root)
+        folders = [*self.live_dirs(), *(path for copy in copies for path in self.live_dirs(copy))]
+        return RepoWatch(Watcher(self.watch_targets(rows)), folders)
 
     def live_dirs(self, root: Path | None = None) -> list[Path]:
         """Where the workspace's plots are written (or those of a run's copy of it at `root`):

@@ -223,3 +223,16 @@ def only_live_steps(paths: Iterable[Path], live_folders: Iterable[Path]) -> bool
         path.name == STEP_SIGNAL or any(folder in path.parents for folder in folders)
         for path in paths
     )
+
+
+class RepoWatch:
+    """A repository's watcher, with the DVCLive folders among what it watches: a change only
+    there (and DVCLive's step signal) is a run's step, not a change of the listing."""
+
+    def __init__(self, watcher: Watcher, live_folders: Iterable[Path]) -> None:
+        self.watcher = watcher
+        self.live_folders = tuple(live_folders)
+
+    def only_live_steps(self, paths: Iterable[Path]) -> bool:
+        """Whether `paths` changed through a run's DVCLive steps alone."""
+        return only_live_steps(paths, self.live_folders)
