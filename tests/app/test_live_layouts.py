@@ -146,3 +146,17 @@ async def test_system_tab_shows_dvclive_system_metrics_and_the_machine_line(
         # This machine's CPU and RAM, read live (a GPU line too where NVML finds cards).
         await wait_until(pilot, lambda: "RAM" in str(machine.render()))
         assert machine.display
+
+
+async def test_charts_follow_the_terminal_size(tmp_path: Path) -> None:
+    root = make_repo(tmp_path / "keras", {"train.py": KERAS_LIKE})
+    run(["python", "train.py"], root)
+    commit_all(root, "run")
+    app = CatdogApp(Backend.discover(root), show_machine=False)
+    async with app.run_test(size=(100, 40)) as pilot:
+        await highlight_baseline(pilot, app)
+        await wait_until(pilot, lambda: "loss" in app.charts.plain)
+        narrow = max(len(line) for line in app.charts.plain.splitlines())
+        await pilot.resize_terminal(160, 40)
+        await wait_until(pilot, lambda: max(
+            len(line) for line in app.charts.plain.splitlines()) > narrow + 30)  # fmt: skip

@@ -11,9 +11,10 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.geometry import Size
 from textual.widgets import Static
 from textual.worker import get_current_worker
 
@@ -107,6 +108,7 @@ class ChartGrid(Vertical):
         self.plain = ""
         """What the charts say, without colours (tests and copy)."""
         self._status_shown: str | None = None
+        self._drawn_at: Size | None = None
 
     def compose(self) -> ComposeResult:
         yield Static("", id="chart-status")
@@ -128,10 +130,17 @@ class ChartGrid(Vertical):
         self.page += pages
         self.redraw()
 
+    def on_resize(self, event: events.Resize) -> None:
+        # The panel grows or shrinks with the terminal and with the table above it (rows
+        # arriving): charts drawn at the old size would be cut or leave space.
+        if event.size != self._drawn_at:
+            self.redraw()
+
     def redraw(self) -> None:
         """Draw the current page in a worker, at the size the panel has now."""
         self.generation += 1
         size = self.size
+        self._drawn_at = size
         width = size.width or 100
         height = max(size.height - 1, 8)
         self.render_charts(list(self.charts), self.pattern, self.page, width, height,
