@@ -86,6 +86,9 @@ def _line_chart(
     x_label: str = "step",
 ) -> str:  # fmt: skip
     plt.clf()
+    # plotext caps a chart at the size of the process's terminal (shutil.get_terminal_size: a
+    # tty, $COLUMNS/$LINES, else 80x24); the size asked for is the panel's, whatever that is.
+    plt.limitsize(False, False)
     plt.plotsize(max(width, 20), max(height, 6))
     plt.theme("clear")
     plt.title(title)
