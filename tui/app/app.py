@@ -594,8 +594,9 @@ class CatdogApp(App[None]):
     def action_stop(self) -> None:
         row = self._target()
         if row is not None:
-            rev = row.rev
-            self.backend_action(lambda: self.backend.stop(rev))
+            # A run of ours that DVC does not list yet is known by its run id, not its rev.
+            name = row.run_id or row.rev
+            self.backend_action(lambda: self.backend.stop(name))
 
     def action_remove(self) -> None:
         targets = [r for r in self.view.targets(self.table.highlighted) if r.kind == "experiment"]
