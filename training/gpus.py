@@ -32,15 +32,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
 
-LOCK_DIR_ENV = "CATDOG_TUI_GPU_LOCK_DIR"
+from tui.backend.box import claims_dir
+
 WAIT_POLL_S = 1.0
 """How often a run that waits for a card tries again (a card frees when any run ends)."""
 
 
 def lock_dir() -> Path:
-    """The machine-wide folder of claim files, for this user."""
-    configured = os.environ.get(LOCK_DIR_ENV)
-    return Path(configured) if configured else Path(f"/tmp/catdog-tui-gpus-{os.getuid()}")
+    """The machine-wide folder of claim files, for this user (where the app reads them)."""
+    return claims_dir()
 
 
 def _lock_path(directory: Path, index: int) -> Path:

@@ -23,7 +23,6 @@ from pathlib import Path
 from typing import Any
 
 LOCK_DIR_ENV = "CATDOG_TUI_GPU_LOCK_DIR"
-GIB = 1024**3
 
 
 def claims_dir() -> Path:
