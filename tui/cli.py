@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 
 def _table(rows: list[Experiment]) -> str:
-    from tui.display import cell, columns, flat_values
+    from tui.display import cell, columns, flat_values, status_text
 
     # Params that differ between rows say what each experiment is; the rest is noise here.
     metric_keys, param_keys = columns(rows, only_changed=True)
@@ -40,7 +40,7 @@ def _table(rows: list[Experiment]) -> str:
             [
                 name,
                 row.rev[:7] if row.rev != "workspace" else "-",
-                row.status,
+                status_text(row),
                 row.created.strftime("%b %d %H:%M") if row.created else "-",
                 *(cell(values.get(k)) for k in (*metric_keys, *param_keys)),
             ]
@@ -93,6 +93,10 @@ def cmd_ls(_backend: None, args: argparse.Namespace) -> int:
     # it imports (dataclasses and inspect among them): 10 ms of every `ls`.
     repo = find_repo(Path(args.directory) if args.directory else None)
     rows = ExperimentIndex(repo).list(args.num, args.all_commits)
+    if any(row.status == "running" for row in rows):
+        from tui.backend.progress import EtaReader
+
+        rows = EtaReader(repo.root).with_eta(rows)
     _print_rows(rows, args, _table)
     return 0
 

@@ -14,6 +14,7 @@ from typing import Any
 from tui.backend.box import BoxReading
 from tui.backend.experiments import Experiment
 from tui.backend.outs import MISSING
+from tui.backend.progress import clock, steps_done, total_steps
 
 # The fixed headers of DVC's table and of ours: a key named so is always qualified.
 RESERVED = frozenset(
@@ -29,6 +30,21 @@ def cell(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.4g}"
     return str(value)
+
+
+def status_text(row: Experiment) -> str:
+    """The status; while it runs, its epoch and the time it has left where they are known:
+    `running epoch 3/8 ~2:10 left`."""
+    if row.status != "running":
+        return row.status
+    parts = ["running"]
+    done = steps_done(row)
+    if done is not None:
+        total = total_steps(row.params)
+        parts.append(f"epoch {done}/{total}" if total else f"epoch {done}")
+    if row.eta_s is not None:
+        parts.append(f"~{clock(row.eta_s)} left")
+    return " ".join(parts)
 
 
 def _entries(row: Experiment) -> Iterable[tuple[str, str, str, Any]]:

@@ -141,6 +141,26 @@ def test_running_rows_spin_and_show_their_epoch() -> None:
     assert len(frames) == 3 and all("epoch 2/3" in text for text in frames)
 
 
+def test_a_running_row_whose_time_left_changes_is_laid_out_again_in_place() -> None:
+    view = TableView()
+    running = row("live", "workspace", status="running", extra={"step": 1})
+    view.set_rows([running])
+    memo = CellMemo()
+    before = table_layout(view, 0, memo)
+    status = [c.key for c in before.columns].index("status")
+    assert before.rows[0][1][status].plain.endswith("running epoch 2/3")
+    # The next listing: the same row with an estimate, drawn at the same spinner frame.
+    view.set_rows([running.with_eta(130.0)])
+    after = table_layout(view, 0, memo)
+    assert after.rows[0][1][status].plain.endswith("running epoch 2/3 ~2:10 left")
+    assert after == table_layout(view, 0)
+    assert after.columns == before.columns, "room was kept: the table is not laid out anew"
+    view.set_rows([running.with_eta(4000.0)])
+    later = table_layout(view, 0, memo)
+    assert later.rows[0][1][status].plain.endswith("running epoch 2/3 ~1:06:40 left")
+    assert later.rows[0][0] not in later.truncated
+
+
 def test_columns_follow_a_changed_row_and_name_keys_of_several_files() -> None:
     rows = listing()
     assert columns(rows, only_changed=True) == (["acc"], ["lr"])

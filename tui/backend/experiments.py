@@ -61,6 +61,7 @@ class Experiment(Record):
         log: str | None = None,
         live_root: str | None = None,
         run_id: str | None = None,
+        eta_s: float | None = None,
     ) -> None:
         self.kind: Kind = kind
         self.name = name
@@ -80,6 +81,8 @@ class Experiment(Record):
         """The folder a running experiment writes to (the workspace or a queued run's copy)."""
         self.run_id = run_id
         """A run of ours that DVC does not list (it failed, or is starting)."""
+        self.eta_s = eta_s
+        """Seconds a running experiment has left, where they can be measured (progress.py)."""
 
     @property
     def key(self) -> str:
@@ -102,6 +105,14 @@ class Experiment(Record):
         """What a person calls it: its name, else the short rev."""
         return self.name or (self.rev if self.rev == "workspace" else self.rev[:7])
 
+    def with_eta(self, eta_s: float | None) -> Experiment:
+        """A copy of the row with the time its run has left (rows are shared: never changed)."""
+        import copy
+
+        timed = copy.copy(self)
+        timed.eta_s = eta_s
+        return timed
+
     def as_json(self) -> dict[str, Any]:
         """The `catdog-tui ls --json` object of this row."""
         return {
@@ -114,6 +125,7 @@ class Experiment(Record):
             "metrics": self.metrics,
             "errors": self.errors,
             "error": self.error,
+            "eta_s": self.eta_s,
         }
 
 

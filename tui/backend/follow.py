@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import math
 import posixpath
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -13,6 +12,7 @@ from typing import Any
 from tui.backend.formats import flatten
 from tui.backend.index import ProjectIndex
 from tui.backend.live import LiveDir
+from tui.backend.progress import StepClock, clock, time_left
 
 DEFAULT_LIVE_DIR = "dvclive"
 
@@ -25,18 +25,6 @@ def live_dirs(index: ProjectIndex, root: Path) -> list[Path]:
         if posixpath.basename(metrics.path) == "metrics.json" and posixpath.dirname(metrics.path)
     ]
     return found or [root / DEFAULT_LIVE_DIR]
-
-
-def total_steps(params: Mapping[str, Mapping[str, Any]]) -> int | None:
-    """The number of epochs a run will log, if a parameter says so (`epochs`, `n_epochs`...)."""
-    for values in params.values():
-        for key, value in values.items():
-            last = key.rsplit(".", 1)[-1].lower()
-            if last in {"epochs", "n_epochs", "num_epochs", "max_epochs"} and isinstance(
-                value, int
-            ):
-                return value
-    return None
 
 
 @dataclass(frozen=True)
@@ -56,16 +44,8 @@ class StepReport:
             for key, value in self.metrics.items()
             if key != "step"
         )
-        eta = f"  ETA {_clock(self.eta_s)}" if self.eta_s is not None else ""
-        return f"epoch {count}  {shown}  elapsed {_clock(self.elapsed_s)}{eta}"
-
-
-def _clock(seconds: float) -> str:
-    if not math.isfinite(seconds):
-        return "?"
-    minutes, secs = divmod(round(seconds), 60)
-    hours, minutes = divmod(minutes, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+        eta = f"  ETA {clock(self.eta_s)}" if self.eta_s is not None else ""
+        return f"epoch {count}  {shown}  elapsed {clock(self.elapsed_s)}{eta}"
 
 
 class StepFollower:
@@ -73,6 +53,7 @@ class StepFollower:
 
     def __init__(self, live_dir: Path, total: int | None, started: float | None = None) -> None:
         self.live = LiveDir(live_dir)
+        self.clock = StepClock(live_dir)
         self.total = total
         self.started = started if started is not None else time.time()
         self._last_step = -1
@@ -95,7 +76,9 @@ class StepFollower:
             return
         self._last_step = step
         elapsed = time.time() - self.started
-        eta = None
-        if self.total and step + 1 <= self.total:
+        # As the table and `ls` tell it, from the recent steps' durations where DVCLive timed
+        # them; else from this run's own pace so far, which we measured from its start.
+        eta = time_left(self.clock.durations(), step + 1, self.total)
+        if eta is None and self.total and step + 1 <= self.total:
             eta = elapsed / (step + 1) * (self.total - step - 1)
         yield StepReport(step, dict(flatten(summary)), elapsed, eta)

@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from tui.backend.history import LiveData, LiveReader
     from tui.backend.logtail import LogChunk
     from tui.backend.overrides import Override
+    from tui.backend.progress import EtaReader
     from tui.backend.runrecord import RunRecord
     from tui.backend.runs import RunStore
     from tui.backend.share import GitRemote
@@ -112,7 +113,15 @@ class Backend:
         with self._listing_lock:
             rows = self.index.list(num, all_commits, within_s)
             self.values_pending = self.index.pending
-        return self._with_runs(rows) if with_runs else rows
+        rows = self._with_runs(rows) if with_runs else rows
+        return self._eta.with_eta(rows) if any(r.status == "running" for r in rows) else rows
+
+    @cached_property
+    def _eta(self) -> EtaReader:
+        """The time left of running rows (`eta_s`), their DVCLive folders followed."""
+        from tui.backend.progress import EtaReader
+
+        return EtaReader(self.repo.root)
 
     def _with_runs(self, rows: list[Experiment]) -> list[Experiment]:
         keys = {row.key for row in rows}
@@ -414,13 +423,13 @@ class Backend:
 
     def total_steps(self, set_params: list[str]) -> int | None:
         """How many epochs a run with these overrides will log, if a parameter says so."""
-        from tui.backend.follow import total_steps
+        from tui.backend.progress import total_steps
 
-        overridden: dict[str, dict[str, Any]] = {}
+        params = {file: dict(values) for file, values in self.experiments()[0].params.items()}
         for override in self.check_overrides(set_params):
             if override.values:
-                overridden.setdefault(override.file, {})[override.key] = override.values[0]
-        return total_steps(overridden) or total_steps(self.experiments()[0].params)
+                params.setdefault(override.file, {})[override.key] = override.values[0]
+        return total_steps(params)
 
     def workspace_live_dir(self) -> Path:
         """Where a workspace run's DVCLive output goes."""

@@ -20,8 +20,7 @@ from textual.widgets.data_table import ColumnKey, RowKey
 from tui.app.charts import colour_for
 from tui.app.table_state import TableView
 from tui.backend.experiments import Experiment
-from tui.backend.follow import total_steps
-from tui.display import ERROR_MARK, cells, marked_errors
+from tui.display import ERROR_MARK, cells, marked_errors, status_text
 
 SPINNER = "⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏"
 STATUS_STYLE = {
@@ -33,6 +32,8 @@ STATUS_STYLE = {
     "remote": "magenta",
 }
 NAME_WIDTH = 32
+STATUS_WIDTH = 36
+"""Room for `⠋ running epoch 10/15 ~1:02:10 left`."""
 VALUE_WIDTH = 18
 """Wider values end in an ellipsis; the highlighted row's full values show below the table."""
 
@@ -56,22 +57,11 @@ class Layout:
     """Keys of rows with a cell cut short."""
 
 
-def progress(row: Experiment) -> str:
-    """`epoch n/N` of a running row, from its DVCLive step and a param naming the epochs."""
-    step = next(
-        (m.get("step") for m in row.metrics.values() if isinstance(m.get("step"), int)), None
-    )
-    if not isinstance(step, int):
-        return ""
-    total = total_steps(row.params)
-    return f"epoch {step + 1}/{total}" if total else f"epoch {step + 1}"
-
-
 def status_cell(row: Experiment, frame: int) -> Text:
-    """The status, with a spinner and the epoch while it runs."""
-    text: str = row.status
+    """The status, with a spinner, the epoch and the time left while it runs."""
+    text = status_text(row)
     if row.status == "running":
-        text = f"{SPINNER[frame % len(SPINNER)]} running {progress(row)}".strip()
+        text = f"{SPINNER[frame % len(SPINNER)]} {text}"
     return Text(text, style=STATUS_STYLE.get(row.status, ""))
 
 
@@ -167,15 +157,16 @@ def table_layout(view: TableView, frame: int = 0, memo: CellMemo | None = None) 
     headers += [_header(k, view, "bold magenta") for k in metric_keys]
     headers += [_header(k, view, "bold blue") for k in param_keys]
     keys = [*fixed_keys, *names]
-    caps = [3, NAME_WIDTH, 7, NAME_WIDTH, 12] + [VALUE_WIDTH] * len(names)
+    caps = [3, NAME_WIDTH, 7, STATUS_WIDTH, 12] + [VALUE_WIDTH] * len(names)
     every_length = (lengths for _, lengths in made)
     widest_of = [max(column) for column in zip(*every_length, strict=True)] if made else []
     widths = []
     for index, (header, cap) in enumerate(zip(headers, caps, strict=True)):
         widest = widest_of[index] if widest_of else 0
-        # A running row's status grows ("epoch 10/15"): room for it from the start.
+        # A running row's status grows ("epoch 10/15", then the time left): room for it from
+        # the start, so that the table is not laid out anew when the first estimate comes.
         if keys[index] == "status" and any(row.status == "running" for row in rows):
-            widest = max(widest, len("⠋ running epoch 100/100"))
+            widest = max(widest, len("⠋ running epoch 10/100 ~12:34 left"))
         widths.append(min(max(widest, header.cell_len), max(cap, header.cell_len)))
     truncated = set()
     body = []

@@ -1,0 +1,205 @@
+"""The time a running experiment has left, from DVCLive's own files written by DVCLive itself,
+with its clock replaced by one the test moves (a step takes what the test says)."""
+
+from __future__ import annotations
+
+import json
+import types
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import dvclive.plots.metric
+import pytest
+from dvclive import Live
+
+from tests.backend.repos import held_timed_repo, wait_for
+from tests.conftest import run
+from tui.backend.experiments import Experiment
+from tui.backend.progress import (
+    EtaReader,
+    clock,
+    step_durations,
+    steps_done,
+    time_left,
+    total_steps,
+)
+from tui.backend.service import Backend
+
+PARAMS = {"params.yaml": {"train.n_epochs": 10, "train.learning_rate": 0.01}}
+
+
+class Clock:
+    """DVCLive's `time.time()`, moved by the test."""
+
+    def __init__(self) -> None:
+        self.now = 1_700_000_000.0
+
+    def time(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def fake_clock(monkeypatch: pytest.MonkeyPatch) -> Iterator[Clock]:
+    """DVCLive's metric timestamps read this clock (its module's `time`, not the test's)."""
+    moved = Clock()
+    monkeypatch.setattr(dvclive.plots.metric, "time", types.SimpleNamespace(time=moved.time))
+    yield moved
+
+
+def log_steps(
+    live: Live, moved: Clock, seconds: list[float], *, timestamp: bool = True, rows: int = 1,
+    metric: str = "train/loss",
+) -> None:  # fmt: skip
+    """One step per duration, as a training loop logs them; `rows` per step, as DVCLive's system
+    monitor logs its metrics every second or so at the step under way."""
+    for duration in seconds:
+        for row in range(rows):
+            moved.now += duration / rows
+            if rows > 1:
+                live.log_metric("system/cpu/usage (%)", 10.0 + row, timestamp=True)
+        live.log_metric(metric, 1.0 / (live.step + 1), timestamp=timestamp and rows == 1)
+        live.next_step()
+
+
+def running_row(root: Path, params: dict[str, dict[str, Any]] | None = None,
+                status: str = "running") -> Experiment:  # fmt: skip
+    """The listing's row of a run writing into `root/dvclive`: its metrics as the listing reads
+    them (DVCLive's metrics.json, flattened)."""
+    summary = json.loads((root / "dvclive" / "metrics.json").read_text())
+    return Experiment(
+        kind="experiment", name="exp", rev="a" * 40, baseline="b" * 40,
+        status=status,  # type: ignore[arg-type]
+        created=None, params=PARAMS if params is None else params,
+        metrics={"dvclive/metrics.json": {"step": summary["step"]}}, live_root=str(root),
+    )  # fmt: skip
+
+
+def new_live(root: Path, *, resume: bool = False) -> Live:
+    return Live(dir=str(root / "dvclive"), save_dvc_exp=False, dvcyaml=None, resume=resume)
+
+
+def test_time_left_is_the_recent_step_time_times_the_steps_left(
+    tmp_path: Path, fake_clock: Clock
+) -> None:
+    live = new_live(tmp_path)
+    log_steps(live, fake_clock, [600.0, 60.0, 60.0, 300.0, 60.0, 60.0])
+    row = running_row(tmp_path)
+    assert steps_done(row) == 6
+    # The first step's own time is not known (nothing timed before it); of the next five,
+    # the median: the one slow step (300 s) does not swing it.
+    assert EtaReader(tmp_path).time_left(row) == 60.0 * 4
+
+
+def test_the_estimate_follows_new_steps_and_a_run_started_over(
+    tmp_path: Path, fake_clock: Clock
+) -> None:
+    reader = EtaReader(tmp_path)
+    live = new_live(tmp_path)
+    log_steps(live, fake_clock, [10.0, 10.0])
+    assert reader.time_left(running_row(tmp_path)) == 10.0 * 8
+    log_steps(live, fake_clock, [30.0, 30.0, 30.0])
+    assert reader.time_left(running_row(tmp_path)) == 30.0 * 5
+    live.end()
+    # A new run in the same folder: DVCLive rewrites the tables from step 0.
+    again = new_live(tmp_path)
+    log_steps(again, fake_clock, [5.0, 5.0, 5.0])
+    assert reader.time_left(running_row(tmp_path)) == 5.0 * 7
+
+
+def test_system_metrics_time_the_steps_when_the_metrics_have_no_timestamps(
+    tmp_path: Path, fake_clock: Clock
+) -> None:
+    live = new_live(tmp_path)
+    log_steps(live, fake_clock, [40.0, 40.0, 40.0, 40.0], rows=20)
+    row = running_row(tmp_path)
+    tables = tmp_path / "dvclive" / "plots" / "metrics"
+    assert "timestamp" not in (tables / "train" / "loss.tsv").read_text()
+    assert EtaReader(tmp_path).time_left(row) == pytest.approx(40.0 * 6)
+
+
+def test_a_fine_tuning_phase_counts_in_the_total(tmp_path: Path, fake_clock: Clock) -> None:
+    live = new_live(tmp_path)
+    log_steps(live, fake_clock, [20.0, 20.0, 20.0])
+    params = {"params.yaml": {"train.n_epochs": 3, "train.fine_tune_epochs": 4}}
+    assert total_steps(params) == 7
+    assert EtaReader(tmp_path).time_left(running_row(tmp_path, params)) == 20.0 * 4
+
+
+@pytest.mark.parametrize(
+    "params", [{"params.yaml": {"lr": 0.1, "layers": 3}}, {}], ids=["no-epochs", "no-params"]
+)
+def test_no_estimate_without_a_total(
+    tmp_path: Path, fake_clock: Clock, params: dict[str, dict[str, Any]]
+) -> None:
+    live = new_live(tmp_path)
+    log_steps(live, fake_clock, [20.0, 20.0, 20.0])
+    assert total_steps(params) is None
+    assert EtaReader(tmp_path).time_left(running_row(tmp_path, params)) is None
+
+
+def test_no_estimate_without_timestamps_done_steps_or_a_running_run(
+    tmp_path: Path, fake_clock: Clock
+) -> None:
+    reader = EtaReader(tmp_path)
+    live = new_live(tmp_path)
+    log_steps(live, fake_clock, [20.0, 20.0, 20.0], timestamp=False)
+    row = running_row(tmp_path)
+    assert reader.time_left(row) is None, "DVCLive timed nothing"
+    # A metric of its own: DVCLive's header of a table is written once, with or without times.
+    log_steps(live, fake_clock, [20.0, 20.0], metric="train/accuracy")
+    timed = running_row(tmp_path)
+    assert reader.time_left(timed) == 20.0 * 5
+    queued = running_row(tmp_path, status="queued")
+    assert reader.time_left(queued) is None
+    listed = reader.with_eta([queued, timed])
+    assert listed[0] is queued and listed[0].eta_s is None
+    assert listed[1].eta_s == 20.0 * 5 and timed.eta_s is None, "a copy: rows are shared"
+    assert listed[1].as_json()["eta_s"] == 100.0
+    log_steps(live, fake_clock, [20.0] * 5, metric="train/accuracy")
+    assert reader.time_left(running_row(tmp_path)) is None, "every step done"
+
+
+def test_step_durations_and_their_median() -> None:
+    assert step_durations([0, 1, 3], [0.0, 2000.0, 8000.0]) == [2.0, 3.0]
+    assert step_durations([0, 1, 0, 1], [0.0, 1000.0, 5000.0, 9000.0]) == [4.0]
+    assert time_left([1.0, 9.0, 2.0, 3.0], done=2, total=4) == 5.0
+    assert time_left([], done=2, total=4) is None
+    assert time_left([1.0], done=None, total=4) is None
+
+
+def test_durations_are_written_as_everywhere_in_the_app() -> None:
+    assert [clock(s) for s in (42, 190, 3723, float("inf"))] == ["0:42", "3:10", "1:02:03", "?"]
+
+
+@pytest.fixture
+def timed(tmp_path: Path) -> Iterator[tuple[Path, Path]]:
+    """A repository of TIMED and the file that holds its run (see `held_timed_repo`)."""
+    with held_timed_repo(tmp_path) as made:
+        yield made
+
+
+@pytest.mark.slow
+def test_ls_gives_a_running_experiment_its_time_left(timed: tuple[Path, Path]) -> None:
+    root, hold = timed
+    Backend.discover(root).start_run([f"train.hold={hold}"], name="timed")
+
+    def listing() -> list[dict[str, Any]]:
+        rows: list[dict[str, Any]] = json.loads(run(["catdog-tui", "ls", "--json"], root).stdout)
+        return rows
+
+    def held(rows: list[dict[str, Any]]) -> bool:
+        """The run is past its last logged step and waits."""
+        return any(row["name"] == "timed" and row["status"] == "running"
+                   and row["metrics"].get("dvclive/metrics.json", {}).get("step") == 2
+                   for row in rows)  # fmt: skip
+
+    wait_for(lambda: held(listing()), what="the run to log its three steps")
+    rows = listing()
+    (timed_row,) = [row for row in rows if row["name"] == "timed"]
+    assert timed_row["eta_s"] == 120.0, "two steps of 60 s left"
+    assert set(timed_row) == {"name", "rev", "baseline", "status", "created", "params",
+                              "metrics", "errors", "error", "eta_s"}  # fmt: skip
+    assert [row["eta_s"] for row in rows if row is not timed_row] == [None] * (len(rows) - 1)
+    text = run(["catdog-tui", "ls"], root).stdout
+    assert "running epoch 3/5 ~2:00 left" in text

@@ -1,0 +1,226 @@
+"""How far a running experiment is: steps done of how many, and the time it has left.
+
+The total comes from the params (`epochs`, `n_epochs`... plus a `fine_tune_epochs` beside
+it); the steps done from DVCLive's `metrics.json` (its `step`), which the listing reads anyway.
+How long a step takes comes from DVCLive's `timestamp` column (milliseconds): DVCLive writes
+it for a metric logged with `timestamp=True`, and always for its system metrics, logged every
+second or so at the step under way. A step's time is when it first appears in such a table, so
+the gaps between consecutive steps are their durations, however many rows a step has. The time
+left is the median of the last few durations times the steps left. Where the total, the steps
+done or two timed steps are missing (another project's run, DVCLive without timestamps), it is
+unknown: None, never a guess.
+
+Cheap enough for the listing: only running rows are looked at, and each DVCLive folder's timed
+table is tailed (a call reads what was appended since the last).
+"""
+
+from __future__ import annotations
+
+import math
+import posixpath
+import threading
+from collections import deque
+from collections.abc import Iterable, Mapping, Sequence
+from itertools import pairwise
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from tui.backend.experiments import Experiment
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    from tui.backend.live import TsvTail
+
+TOTAL_KEYS = frozenset({"epochs", "n_epochs", "num_epochs", "max_epochs"})
+PHASE_KEYS = ("fine_tune_epochs",)
+"""Epochs of a later phase beside the total, whose steps follow the first phase's (ours)."""
+RECENT = 5
+"""Step durations the estimate looks at: recent enough to follow a change of pace (fine-tuning
+is slower than training the head), enough that one slow step (a checkpoint) does not swing it."""
+HEADER_BYTES = 4096
+
+
+def total_steps(params: Mapping[str, Mapping[str, Any]]) -> int | None:
+    """The number of steps (epochs) a run will log, if a parameter says so: the first
+    `epochs`, `n_epochs`, `num_epochs` or `max_epochs`, plus a `fine_tune_epochs` beside it."""
+    for values in params.values():
+        for key, value in values.items():
+            prefix, _, last = key.rpartition(".")
+            if last.lower() in TOTAL_KEYS and _count(value) is not None:
+                later = (values.get(f"{prefix}.{k}" if prefix else k) for k in PHASE_KEYS)
+                return int(value) + sum(_count(v) or 0 for v in later)
+    return None
+
+
+def _count(value: object) -> int | None:
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
+
+
+def logged_step(row: Experiment) -> tuple[str, int] | None:
+    """(metrics file, step) of the last step DVCLive summarised in the row's metrics."""
+    for file, metrics in row.metrics.items():
+        step = _count(metrics.get("step"))
+        if step is not None:
+            return file, step
+    return None
+
+
+def steps_done(row: Experiment) -> int | None:
+    """How many steps the row's run has finished, as its DVCLive summary says."""
+    logged = logged_step(row)
+    return logged[1] + 1 if logged is not None else None
+
+
+def clock(seconds: float) -> str:
+    """`0:42`, `3:10`, `1:02:03`: how durations are written everywhere in catdog-tui."""
+    if not math.isfinite(seconds):
+        return "?"
+    minutes, secs = divmod(round(seconds), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+def step_durations(steps: Sequence[int], times_ms: Sequence[float]) -> list[float]:
+    """Seconds per step between consecutive timed steps, oldest first. A step or a time that
+    goes back (a run started over in the same file) starts the series again."""
+    found: list[float] = []
+    for (step, time), (later, then) in pairwise(zip(steps, times_ms, strict=True)):
+        if later <= step or then < time:
+            found.clear()
+            continue
+        found.append((then - time) / 1000 / (later - step))
+    return found
+
+
+def time_left(durations: Sequence[float], done: int | None, total: int | None) -> float | None:
+    """Seconds left: the median of the last RECENT step durations times the steps left; None
+    when anything it needs is unknown, or every step is done (what follows is not timed)."""
+    if not total or done is None or done >= total or not durations:
+        return None
+    recent = sorted(durations[-RECENT:])
+    middle = len(recent) // 2
+    median = recent[middle] if len(recent) % 2 else (recent[middle - 1] + recent[middle]) / 2
+    return round(median * (total - done), 1)
+
+
+class StepStarts:
+    """The first timestamp of each of the last RECENT + 1 steps: a `steptable.Sampler`."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self._starts: deque[tuple[int, float]] = deque(maxlen=RECENT + 1)
+
+    def append(self, step: int, value: float) -> None:
+        """Take a row: it starts a step if its step differs from the row before."""
+        self.count += 1
+        if not self._starts or self._starts[-1][0] != step:
+            self._starts.append((step, value))
+
+    def extend(self, steps: npt.NDArray[np.float64], values: npt.NDArray[np.float64]) -> None:
+        """Take many rows at once (a system metric of a long run holds thousands per step)."""
+        import numpy as np
+
+        if not len(steps):
+            return
+        starts = np.ones(len(steps), dtype=bool)
+        starts[1:] = steps[1:] != steps[:-1]
+        if self._starts and steps[0] == self._starts[-1][0]:
+            starts[0] = False
+        for at in np.flatnonzero(starts)[-(RECENT + 1) :].tolist():
+            self._starts.append((int(steps[at]), float(values[at])))
+        self.count += len(steps)
+
+    def points(self) -> tuple[list[int], list[float]]:
+        """(steps, first timestamps), oldest first."""
+        return [step for step, _ in self._starts], [time for _, time in self._starts]
+
+
+class StepClock:
+    """Step durations of one DVCLive folder, from a timed table in it, followed between calls."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._timed: dict[Path, tuple[int, bool]] = {}
+        self._tail: TsvTail | None = None
+
+    def durations(self) -> list[float]:
+        """Seconds per step of the recent steps, oldest first; empty when nothing is timed."""
+        path = self._timed_table()
+        if path is None:
+            return []
+        if self._tail is None or self._tail.path != path:
+            from tui.backend.live import TsvTail
+
+            self._tail = TsvTail(path, "timestamp", x="step", y=("timestamp",),
+                                 sampler=StepStarts)  # fmt: skip
+        self._tail.poll()
+        return step_durations(*self._tail.table.points("timestamp"))
+
+    def _timed_table(self) -> Path | None:
+        tables = self.folder / "plots" / "metrics"
+        timed = [path for path in sorted(tables.rglob("*.tsv")) if self._has_times(path)]
+        # A metric logged once a step reads in fewer rows than a system metric of every second.
+        timed.sort(key=lambda path: path.relative_to(tables).parts[0] == "system")
+        return timed[0] if timed else None
+
+    def _has_times(self, path: Path) -> bool:
+        try:
+            inode = path.stat().st_ino
+        except OSError:
+            return False
+        known = self._timed.get(path)
+        if known is not None and known[0] == inode:
+            return known[1]
+        try:
+            with path.open("rb") as handle:
+                header = handle.readline(HEADER_BYTES)
+        except OSError:
+            return False
+        if not header.endswith(b"\n"):
+            return False  # not written yet: looked at again next time
+        columns = header.decode("utf-8", errors="replace").strip().split("\t")
+        timed = "timestamp" in columns and "step" in columns
+        self._timed[path] = (inode, timed)
+        return timed
+
+
+class EtaReader:
+    """The time left of running rows of one repository, their DVCLive folders followed between
+    calls. Safe to call from several threads."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+        self._clocks: dict[Path, StepClock] = {}
+        self._lock = threading.Lock()
+
+    def time_left(self, row: Experiment) -> float | None:
+        """Seconds the row's run has left; None unless it runs and that can be measured."""
+        with self._lock:
+            return self._time_left(row, self._clocks)
+
+    def with_eta(self, rows: Iterable[Experiment]) -> list[Experiment]:
+        """`rows`, each running one whose time left is known replaced by a copy that has it
+        (`eta_s`). Folders of runs no longer listed as running are forgotten."""
+        with self._lock:
+            followed: dict[Path, StepClock] = {}
+            found = []
+            for row in rows:
+                eta = self._time_left(row, followed) if row.status == "running" else None
+                found.append(row.with_eta(eta) if eta is not None else row)
+            self._clocks = followed
+        return found
+
+    def _time_left(self, row: Experiment, followed: dict[Path, StepClock]) -> float | None:
+        if row.status != "running":
+            return None
+        logged = logged_step(row)
+        total = total_steps(row.params)
+        if logged is None or total is None:
+            return None
+        file, step = logged
+        root = Path(row.live_root) if row.live_root else self.root
+        folder = root / posixpath.dirname(file)
+        clock = followed[folder] = self._clocks.get(folder) or StepClock(folder)
+        return time_left(clock.durations(), step + 1, total)
