@@ -15,6 +15,7 @@ from dvclive import Live
 
 from tests.backend.repos import held_timed_repo, wait_for
 from tests.conftest import run
+from tui.backend import progress
 from tui.backend.experiments import Experiment
 from tui.backend.progress import (
     EtaReader,
@@ -54,10 +55,12 @@ def log_steps(
     """One step per duration, as a training loop logs them; `rows` per step, as DVCLive's system
     monitor logs its metrics every second or so at the step under way."""
     for duration in seconds:
-        for row in range(rows):
-            moved.now += duration / rows
-            if rows > 1:
+        if rows == 1:
+            moved.now += duration  # a step's metrics are logged as it ends
+        else:  # DVCLive's system monitor: a sample as the step starts, then every duration / rows
+            for row in range(rows):
                 live.log_metric("system/cpu/usage (%)", 10.0 + row, timestamp=True)
+                moved.now += duration / rows
         live.log_metric(metric, 1.0 / (live.step + 1), timestamp=timestamp and rows == 1)
         live.next_step()
 
@@ -116,6 +119,22 @@ def test_system_metrics_time_the_steps_when_the_metrics_have_no_timestamps(
     tables = tmp_path / "dvclive" / "plots" / "metrics"
     assert "timestamp" not in (tables / "train" / "loss.tsv").read_text()
     assert EtaReader(tmp_path).time_left(row) == pytest.approx(40.0 * 6)
+
+
+def test_a_long_table_is_read_from_its_end_then_as_it_grows(
+    tmp_path: Path, fake_clock: Clock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # A first read that takes a few hundred bytes from the end, then four times more: it ends
+    # mid-file, mid-line and mid-step, as a first look at a long run's system metrics does.
+    monkeypatch.setattr(progress, "TAIL_BYTES", 200)
+    live = new_live(tmp_path)
+    log_steps(live, fake_clock, [200.0] * 24 + [30.0, 30.0, 30.0, 90.0, 90.0], rows=20)
+    params = {"params.yaml": {"epochs": 40}}
+    reader = EtaReader(tmp_path)
+    # Of the last five durations the median, 30 s; fewer of them would say 60 or 90.
+    assert reader.time_left(running_row(tmp_path, params)) == pytest.approx(30.0 * 11)
+    log_steps(live, fake_clock, [90.0, 90.0], rows=20)
+    assert reader.time_left(running_row(tmp_path, params)) == pytest.approx(90.0 * 9)
 
 
 def test_a_fine_tuning_phase_counts_in_the_total(tmp_path: Path, fake_clock: Clock) -> None:

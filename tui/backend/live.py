@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from tui.backend.downsample import MAX_POINTS
-from tui.backend.steptable import PIECE, Sampler, StepTable
+from tui.backend.steptable import PIECE, StepTable
 from tui.backend.steptable import Series as Series  # where the app has always found it
 
 HOT_SECONDS = 2.0
@@ -48,12 +48,10 @@ class TsvTail:
         y: tuple[str, ...] = (),
         delimiter: str = "\t",
         limit: int = MAX_POINTS,
-        sampler: Callable[[], Sampler] | None = None,
     ) -> None:
         self.path = path
         self.name = name
         self._x, self._y, self._delimiter, self._limit = x, y, delimiter, limit
-        self._sampler = sampler
         self.table = self._new_table()
         self._offset = 0
         self._signature: tuple[int, int, int, int, int] | None = None
@@ -61,10 +59,7 @@ class TsvTail:
         self._recent = b""
 
     def _new_table(self) -> StepTable:
-        return StepTable(
-            delimiter=self._delimiter, x=self._x, y=self._y, limit=self._limit,
-            sampler=self._sampler,
-        )  # fmt: skip
+        return StepTable(delimiter=self._delimiter, x=self._x, y=self._y, limit=self._limit)
 
     @property
     def series(self) -> Series:

@@ -11,27 +11,22 @@ done or two timed steps are missing (another project's run, DVCLive without time
 unknown: None, never a guess.
 
 Cheap enough for the listing: only running rows are looked at, and each DVCLive folder's timed
-table is tailed (a call reads what was appended since the last).
+table is read from its end (the last few steps), then what was appended since the last call.
 """
 
 from __future__ import annotations
 
 import math
+import os
 import posixpath
 import threading
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from itertools import pairwise
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, BinaryIO
 
 from tui.backend.experiments import Experiment
-
-if TYPE_CHECKING:
-    import numpy as np
-    import numpy.typing as npt
-
-    from tui.backend.live import TsvTail
 
 TOTAL_KEYS = frozenset({"epochs", "n_epochs", "num_epochs", "max_epochs"})
 PHASE_KEYS = ("fine_tune_epochs",)
@@ -40,6 +35,9 @@ RECENT = 5
 """Step durations the estimate looks at: recent enough to follow a change of pace (fine-tuning
 is slower than training the head), enough that one slow step (a checkpoint) does not swing it."""
 HEADER_BYTES = 4096
+TAIL_BYTES = 64 << 10
+"""What a first read of a timed table takes from its end, four times more until it holds the
+last RECENT + 1 steps (a table of one row a step holds them at once)."""
 
 
 def total_steps(params: Mapping[str, Mapping[str, Any]]) -> int | None:
@@ -105,36 +103,97 @@ def time_left(durations: Sequence[float], done: int | None, total: int | None) -
     return round(median * (total - done), 1)
 
 
-class StepStarts:
-    """The first timestamp of each of the last RECENT + 1 steps: a `steptable.Sampler`."""
+class TimedTable:
+    """The first timestamp of each of the last RECENT + 1 steps of one DVCLive table with a
+    `timestamp` column. A first read takes the rows of the last few steps from the end of the
+    file, never the whole of it (a system metric of a long run holds a row a second); later
+    reads take what was appended. A file replaced or cut short (a new run) is read afresh."""
 
-    def __init__(self) -> None:
-        self.count = 0
-        self._starts: deque[tuple[int, float]] = deque(maxlen=RECENT + 1)
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.starts: deque[tuple[int, float]] = deque(maxlen=RECENT + 1)
+        self._identity: tuple[int, int] | None = None
+        self._columns: tuple[int, int] | None = None
+        """Where `step` and `timestamp` are in a row, once the header is read."""
+        self._offset = 0
+        self._last = b""
+        """The last line taken, which must still be in place for a read to go on from it."""
 
-    def append(self, step: int, value: float) -> None:
-        """Take a row: it starts a step if its step differs from the row before."""
-        self.count += 1
-        if not self._starts or self._starts[-1][0] != step:
-            self._starts.append((step, value))
+    def poll(self) -> None:
+        """Take what was written since the last call."""
+        try:
+            with self.path.open("rb") as handle:
+                stat = os.fstat(handle.fileno())
+                identity = (stat.st_dev, stat.st_ino)
+                if identity != self._identity or not self._still_there(handle, stat.st_size):
+                    self._start_over(identity)
+                if self._columns is None:
+                    self._read_last_steps(handle, stat.st_size)
+                else:
+                    handle.seek(self._offset)
+                    self._take(handle.read(stat.st_size - self._offset), self._offset)
+        except OSError:
+            self._start_over(None)
 
-    def extend(self, steps: npt.NDArray[np.float64], values: npt.NDArray[np.float64]) -> None:
-        """Take many rows at once (a system metric of a long run holds thousands per step)."""
-        import numpy as np
+    def _start_over(self, identity: tuple[int, int] | None) -> None:
+        self.starts.clear()
+        self._identity, self._columns, self._offset, self._last = identity, None, 0, b""
 
-        if not len(steps):
-            return
-        starts = np.ones(len(steps), dtype=bool)
-        starts[1:] = steps[1:] != steps[:-1]
-        if self._starts and steps[0] == self._starts[-1][0]:
-            starts[0] = False
-        for at in np.flatnonzero(starts)[-(RECENT + 1) :].tolist():
-            self._starts.append((int(steps[at]), float(values[at])))
-        self.count += len(steps)
+    def _still_there(self, handle: BinaryIO, size: int) -> bool:
+        if not self._offset:
+            return True
+        if size < self._offset:
+            return False
+        handle.seek(self._offset - len(self._last))
+        return handle.read(len(self._last)) == self._last
 
-    def points(self) -> tuple[list[int], list[float]]:
-        """(steps, first timestamps), oldest first."""
-        return [step for step, _ in self._starts], [time for _, time in self._starts]
+    def _read_last_steps(self, handle: BinaryIO, size: int) -> None:
+        header = handle.readline(HEADER_BYTES)
+        columns = header.decode("utf-8", errors="replace").strip().split("\t")
+        if not header.endswith(b"\n") or "step" not in columns or "timestamp" not in columns:
+            return  # not written yet, or not a timed table: looked at again next time
+        self._columns = (columns.index("step"), columns.index("timestamp"))
+        self._offset = data_start = len(header)
+        window = TAIL_BYTES
+        while True:
+            begin = max(data_start, size - window)
+            handle.seek(begin)
+            data = handle.read(size - begin)
+            # A window that starts mid-file starts mid-line, and maybe mid-step: that step's
+            # first row may lie before it, so it takes one step more than it keeps.
+            first = 0 if begin == data_start else data.find(b"\n") + 1 or len(data)
+            starts = self._starts_of(data[first : data.rfind(b"\n") + 1], None)
+            if begin == data_start or len(starts) > RECENT + 1:
+                break
+            window *= 4
+        self.starts.extend(starts if begin == data_start else starts[1:])
+        self._consumed(data, begin)
+
+    def _take(self, data: bytes, at: int) -> None:
+        known = self.starts[-1][0] if self.starts else None
+        self.starts.extend(self._starts_of(data[: data.rfind(b"\n") + 1], known))
+        self._consumed(data, at)
+
+    def _consumed(self, data: bytes, at: int) -> None:
+        end = data.rfind(b"\n") + 1
+        if end:
+            self._offset = at + end
+            self._last = data[data.rfind(b"\n", 0, end - 1) + 1 : end]
+
+    def _starts_of(self, lines: bytes, step_before: int | None) -> list[tuple[int, float]]:
+        assert self._columns is not None
+        at_step, at_time = self._columns
+        starts: list[tuple[int, float]] = []
+        for line in lines.split(b"\n"):
+            cells = line.split(b"\t")
+            try:
+                step, time = int(cells[at_step]), float(cells[at_time])
+            except (IndexError, ValueError):
+                continue  # a blank or malformed row: DVC's plots skip it too
+            if step != step_before:
+                starts.append((step, time))
+                step_before = step
+        return starts
 
 
 class StepClock:
@@ -143,20 +202,18 @@ class StepClock:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self._timed: dict[Path, tuple[int, bool]] = {}
-        self._tail: TsvTail | None = None
+        self._table: TimedTable | None = None
 
     def durations(self) -> list[float]:
         """Seconds per step of the recent steps, oldest first; empty when nothing is timed."""
         path = self._timed_table()
         if path is None:
             return []
-        if self._tail is None or self._tail.path != path:
-            from tui.backend.live import TsvTail
-
-            self._tail = TsvTail(path, "timestamp", x="step", y=("timestamp",),
-                                 sampler=StepStarts)  # fmt: skip
-        self._tail.poll()
-        return step_durations(*self._tail.table.points("timestamp"))
+        if self._table is None or self._table.path != path:
+            self._table = TimedTable(path)
+        self._table.poll()
+        starts = self._table.starts
+        return step_durations([step for step, _ in starts], [time for _, time in starts])
 
     def _timed_table(self) -> Path | None:
         tables = self.folder / "plots" / "metrics"

@@ -14,9 +14,9 @@ separators and numbers), and row by row otherwise: a 100 MB TSV reads in about a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, BinaryIO, Protocol
+from typing import TYPE_CHECKING, BinaryIO
 
 from tui.backend.downsample import MAX_POINTS, Downsampler
 
@@ -29,21 +29,6 @@ PIECE = 4 << 20
 _FAST_MIN = 64 << 10
 """Below this, parsing row by row costs less than setting numpy up."""
 _NOT_VALUES = frozenset({"step", "timestamp"})
-
-
-class Sampler(Protocol):
-    """What keeps a value column's points: `downsample.Downsampler` unless told otherwise."""
-
-    count: int
-
-    def append(self, step: int, value: float) -> None:
-        """Add the next point."""
-
-    def extend(self, steps: npt.NDArray[np.float64], values: npt.NDArray[np.float64]) -> None:
-        """Add many points at once (numpy arrays of equal length)."""
-
-    def points(self) -> tuple[list[int], list[float]]:
-        """The kept points in logging order: (steps, values)."""
 
 
 @dataclass
@@ -67,19 +52,17 @@ class StepTable:
         x: str | None = None,
         y: Sequence[str] = (),
         limit: int = MAX_POINTS,
-        sampler: Callable[[], Sampler] | None = None,
     ) -> None:
         self.delimiter = delimiter.encode()
         self.x = x
         self.y = tuple(y)
         self.limit = limit
-        self._sampler = sampler or (lambda: Downsampler(limit))
         self.columns: list[str] | None = None
         self.rows = 0
         """Data rows seen, well-formed or not (the index DVC uses when there is no x)."""
         self._x_at: int | None = None
         self._y_at: dict[str, int] = {}
-        self._samplers: dict[str, Sampler] = {}
+        self._samplers: dict[str, Downsampler] = {}
         self._snapshots: dict[str, tuple[list[int], list[float]]] = {}
 
     @property
@@ -169,7 +152,7 @@ class StepTable:
             candidates = [c for c in columns if c not in _NOT_VALUES and c != x_name]
             wanted = candidates[-1:]
         self._y_at = {name: columns.index(name) for name in wanted}
-        self._samplers = {name: self._sampler() for name in wanted}
+        self._samplers = {name: Downsampler(self.limit) for name in wanted}
 
     def _parse_fast(
         self, piece: bytes
