@@ -4,6 +4,7 @@ with its clock replaced by one the test moves (a step takes what the test says).
 from __future__ import annotations
 
 import json
+import time
 import types
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,6 +18,7 @@ from tests.backend.repos import held_timed_repo, wait_for
 from tests.conftest import run
 from tui.backend import progress
 from tui.backend.experiments import Experiment
+from tui.backend.follow import StepFollower
 from tui.backend.progress import (
     EtaReader,
     clock,
@@ -119,6 +121,17 @@ def test_system_metrics_time_the_steps_when_the_metrics_have_no_timestamps(
     tables = tmp_path / "dvclive" / "plots" / "metrics"
     assert "timestamp" not in (tables / "train" / "loss.tsv").read_text()
     assert EtaReader(tmp_path).time_left(row) == pytest.approx(40.0 * 6)
+
+
+def test_catdog_tui_run_tells_the_same_time_left(tmp_path: Path, fake_clock: Clock) -> None:
+    # The launcher started the run a long while ago: its own average per step (startup
+    # included) would say otherwise.
+    follower = StepFollower(tmp_path / "dvclive", 10, started=time.time() - 3000)
+    live = new_live(tmp_path)
+    log_steps(live, fake_clock, [600.0, 60.0, 60.0, 300.0, 60.0, 60.0])
+    (report,) = follower.poll()
+    assert report.eta_s == EtaReader(tmp_path).time_left(running_row(tmp_path)) == 240.0
+    assert report.line(10).endswith("ETA 4:00")
 
 
 def test_a_long_table_is_read_from_its_end_then_as_it_grows(
