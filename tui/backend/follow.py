@@ -53,7 +53,7 @@ class StepFollower:
 
     def __init__(self, live_dir: Path, total: int | None, started: float | None = None) -> None:
         self.live = LiveDir(live_dir)
-        self.clock = StepClock(live_dir)
+        self.step_clock = StepClock(live_dir)
         self.total = total
         self.started = started if started is not None else time.time()
         self._last_step = -1
@@ -78,7 +78,7 @@ class StepFollower:
         elapsed = time.time() - self.started
         # As the table and `ls` tell it, from the recent steps' durations where DVCLive timed
         # them; else from this run's own pace so far, which we measured from its start.
-        eta = time_left(self.clock.durations(), step + 1, self.total)
+        eta = time_left(self.step_clock.durations(), step + 1, self.total)
         if eta is None and self.total and step + 1 <= self.total:
             eta = elapsed / (step + 1) * (self.total - step - 1)
         yield StepReport(step, dict(flatten(summary)), elapsed, eta)

@@ -109,7 +109,8 @@ class Backend:
         does not list: one that failed or was stopped (DVC keeps no trace of a failed
         workspace run) and one still starting, each under the commit it started from.
         `within_s`: commits not read by then are listed without values, counted by
-        `values_pending` (a first look at thousands of experiments, painted at once)."""
+        `values_pending` (a first look at thousands of experiments, painted at once). A running
+        row carries the time its run has left where it can be measured (`eta_s`, progress.py)."""
         with self._listing_lock:
             rows = self.index.list(num, all_commits, within_s)
             self.values_pending = self.index.pending
