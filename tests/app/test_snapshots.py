@@ -63,3 +63,10 @@ def test_params_form(snap_compare: Any, app: CatdogApp) -> None:
 
 def test_help_screen(snap_compare: Any, app: CatdogApp) -> None:
     assert snap_compare(app, terminal_size=(120, 40), run_before=settled("question_mark"))
+
+
+def test_plots_with_a_step_range_smoothing_and_the_cursor(
+    snap_compare: Any, app: CatdogApp
+) -> None:
+    keys = ("j", "j", "space", "j", "space", "z", *"2:8", "enter", *["plus"] * 6, "v", "left")
+    assert snap_compare(app, terminal_size=(120, 40), run_before=settled(*keys))

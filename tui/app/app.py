@@ -27,6 +27,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState, get_current_worker
 
+from tui.app.chart_view import parse_range, range_problem
 from tui.app.messages import (
     ActionDone,
     ExperimentsLoaded,
@@ -139,6 +140,17 @@ class CatdogApp(App[None]):
                 tooltip="the System tab: CPU, RAM, disk and GPU of the charted runs"),
         Binding("6", "show_tab('curves')", "Curves", show=False,
                 tooltip="the Curves tab: ROC, precision-recall, with the area under each"),
+        Binding("z", "chart_range", "Step range", show=False,
+                tooltip="chart only the steps from:to (10:50, :20, 30:; empty: all)"),
+        Binding("y", "chart_log", "Log y", show=False,
+                tooltip="the charts' y axis on a log scale, or linear (values <= 0 left out)"),
+        Binding("minus", "chart_smoothing(-1)", "Less smoothing", show=False,
+                tooltip="less smoothing of the charts (TensorBoard's, in steps of 0.1)"),
+        Binding("plus,equals_sign", "chart_smoothing(1)", "More smoothing", show=False,
+                tooltip="more smoothing of the charts: the smoothed line over the raw one"),
+        Binding("v", "chart_cursor", "Chart cursor", show=False,
+                tooltip="a cursor on the charts that reads each curve's exact value: left and "
+                "right move it, tab the next chart, escape or v puts it away"),
     ]  # fmt: skip
 
     def __init__(self, backend: Backend, *, show_machine: bool = True) -> None:
@@ -733,6 +745,11 @@ class CatdogApp(App[None]):
         self.main.query_one(TabbedContent).active = tab
         if tab in ("plots", "system", "curves"):
             self._charts_due = True
+        if isinstance(self.focused, ChartGrid):
+            # A hidden grid would keep the keys: they go to this tab's cursor, or the table.
+            grid = self._active_grid
+            shown = tab in ("plots", "system", "curves") and grid.cursor_on
+            (grid if shown else self.table).focus()
 
     @property
     def _active_grid(self) -> ChartGrid:
@@ -744,6 +761,34 @@ class CatdogApp(App[None]):
 
     def action_chart_page(self, pages: int) -> None:
         self._active_grid.turn(pages)
+
+    def action_chart_range(self) -> None:
+        grid = self._active_grid
+
+        def chosen(value: str | None) -> None:
+            if value is not None:
+                grid.set_range(parse_range(value))
+
+        self.push_screen(
+            PromptScreen(f"{grid.x_name.capitalize()} to chart, from:to (10:50, :20, 30:; empty: "
+                         "all):", str(grid.view.steps), range_problem), chosen,
+        )  # fmt: skip
+
+    def action_chart_log(self) -> None:
+        self._active_grid.toggle_log()
+
+    def action_chart_smoothing(self, direction: int) -> None:
+        self._active_grid.smoothing(direction)
+
+    def action_chart_cursor(self) -> None:
+        if self.main.query_one(TabbedContent).active not in ("plots", "system", "curves"):
+            self.action_show_tab("plots")
+        grid = self._active_grid
+        if grid.cursor_on and not grid.has_focus:
+            grid.focus()  # the cursor was left on: its keys again
+            return
+        grid.toggle_cursor()
+        (grid if grid.cursor_on else self.table).focus()
 
     def action_metric_filter(self) -> None:
         grid = self._active_grid
@@ -835,7 +880,7 @@ class CatdogApp(App[None]):
     def key_help(self) -> Iterator[tuple[str, str]]:
         """(keys, what they do) of every binding of the table and the app: the help screen
         and the palette are made from the bindings, so there is one list of keys."""
-        for binding in [*ExperimentsTable.BINDINGS, *self.BINDINGS]:
+        for binding in [*ExperimentsTable.BINDINGS, *self.BINDINGS, *ChartGrid.BINDINGS]:
             assert isinstance(binding, Binding)
             keys = ", ".join(self.get_key_display(Binding(k, "")) for k in binding.key.split(","))
             yield keys, binding.tooltip or binding.description

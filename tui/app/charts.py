@@ -12,10 +12,11 @@ import math
 import re
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import plotext as plt
 
+from tui.app.chart_view import PLAIN, ChartView, positive, smooth, value_at, within
 from tui.backend.live import ConfusionMatrix, Series
 
 PLOTEXT_LOCK = threading.Lock()
@@ -29,14 +30,26 @@ def colour_for(index: int) -> str:
     return PALETTE[index % len(PALETTE)]
 
 
+# The 256-colour code plotext draws each name in (its own table: 'orange' is code 3, and a
+# name it does not know, such as 'yellow', is drawn in the terminal's default colour).
+_PLOTEXT_CODES = {"black": 0, "red": 1, "green": 2, "orange": 3, "blue": 4, "magenta": 5,
+                  "cyan": 6, "gray+": 7, "gray": 8, "white": 15}  # fmt: skip
+
+
+def rich_colour(name: str) -> str:
+    """The Rich style of a plotext colour name: text beside a chart in the curve's colour."""
+    code = _PLOTEXT_CODES.get(name)
+    return "" if code is None else f"color({code})"
+
+
 def downsample(
-    steps: Sequence[int], values: Sequence[float], buckets: int
-) -> tuple[list[int], list[float]]:
+    steps: Sequence[float], values: Sequence[float], buckets: int
+) -> tuple[list[float], list[float]]:
     """At most `2 * buckets` points that keep each bucket's extremes (what a column can show)."""
     if len(steps) <= 2 * buckets or buckets <= 0:
         return list(steps), list(values)
     size = len(steps) / buckets
-    out_steps: list[int] = []
+    out_steps: list[float] = []
     out_values: list[float] = []
     for bucket in range(buckets):
         start, end = int(bucket * size), int((bucket + 1) * size)
@@ -56,9 +69,10 @@ page; the other charts come from here (plotext takes about 10 ms a chart)."""
 
 
 def _chart_key(
-    title: str, curves: Sequence[tuple[str, str, Series]], width: int, height: int, x_label: str
-) -> tuple[object, ...]:
-    return (title, width, height, x_label, *(
+    title: str, curves: Sequence[tuple[str, str, Series]], width: int, height: int, x_label: str,
+    view: ChartView,
+) -> tuple[object, ...]:  # fmt: skip
+    return (title, width, height, x_label, view, *(
         (label, colour, series.logged, hash(tuple(series.steps)), hash(tuple(series.values)))
         for label, colour, series in curves
     ))  # fmt: skip
@@ -66,24 +80,30 @@ def _chart_key(
 
 def line_chart(
     title: str, curves: Sequence[tuple[str, str, Series]], width: int, height: int,
-    x_label: str = "step",
+    x_label: str = "step", view: ChartView = PLAIN,
 ) -> str:  # fmt: skip
     """One chart of several experiments' curves: (label, colour, series) each; a series'
-    `steps` are its x values (a step, or a curve's x such as a false positive rate)."""
-    key = _chart_key(title, curves, width, height, x_label)
+    `steps` are its x values (a step, or a curve's x such as a false positive rate). `view`:
+    the steps shown, log y, smoothing, a cursor line."""
+    key = _chart_key(title, curves, width, height, x_label, view)
     with PLOTEXT_LOCK:
         drawn = _DRAWN.get(key)
         if drawn is None:
-            drawn = _line_chart(title, curves, width, height, x_label)
+            drawn = _line_chart(title, curves, width, height, x_label, view)
             if len(_DRAWN) >= _DRAWN_KEPT:
                 _DRAWN.clear()
             _DRAWN[key] = drawn
         return drawn
 
 
+def _finite(series: Series) -> tuple[list[float], list[float]]:
+    points = [(s, v) for s, v in zip(series.steps, series.values, strict=True) if math.isfinite(v)]
+    return [s for s, _ in points], [v for _, v in points]
+
+
 def _line_chart(
     title: str, curves: Sequence[tuple[str, str, Series]], width: int, height: int,
-    x_label: str = "step",
+    x_label: str, view: ChartView,
 ) -> str:  # fmt: skip
     plt.clf()
     # plotext caps a chart at the size of the process's terminal (shutil.get_terminal_size: a
@@ -91,26 +111,90 @@ def _line_chart(
     plt.limitsize(False, False)
     plt.plotsize(max(width, 20), max(height, 6))
     plt.theme("clear")
-    plt.title(title)
     plt.xlabel(x_label)
-    drawn: list[int] = []
+    drawn: list[float] = []
+    any_points = False
+    left_out = 0
+    smoothed_lines = []
     for label, colour, series in curves:
-        finite = [
-            (s, v) for s, v in zip(series.steps, series.values, strict=True) if math.isfinite(v)
-        ]
-        if not finite:
+        steps, values = _finite(series)
+        if not steps:
             continue
-        steps, values = downsample([s for s, _ in finite], [v for _, v in finite], width)
-        marker = "braille" if len(steps) > 1 else "dot"
-        plt.plot(steps, values, label=label, color=colour, marker=marker)
-        drawn.extend((steps[0], steps[-1]))
-    if not drawn:
+        any_points = True
+        raw_steps, raw_values, dropped = _visible(steps, values, view, width)
+        left_out += dropped
+        if view.smoothing:
+            # Smoothed over the whole run, then cut to the range: a range is a zoom, and the
+            # smoothing of its first points does not start over.
+            smooth_steps, smooth_values, _ = _visible(steps, smooth(values, view.smoothing),
+                                                      view, width)  # fmt: skip
+            if smooth_steps:
+                smoothed_lines.append((label, colour, smooth_steps, smooth_values))
+        if not raw_steps:
+            continue
+        marker = "braille" if len(raw_steps) > 1 else "dot"
+        if view.smoothing:
+            # The raw line faint, behind (drawn first): plotext's plot() drops its `style`
+            # argument (5.3.2), `_draw` is what plot() calls, with it.
+            plt.active()._draw(raw_steps, raw_values, lines=True, marker=marker,
+                               color=colour, style="dim")  # fmt: skip
+        else:
+            plt.plot(raw_steps, raw_values, label=label, color=colour, marker=marker)
+        drawn.extend((raw_steps[0], raw_steps[-1]))
+    for label, colour, steps, values in smoothed_lines:
+        plt.plot(steps, values, label=label, color=colour,
+                 marker="braille" if len(steps) > 1 else "dot")  # fmt: skip
+    if not any_points:
         return f"{title}: no points yet"
+    if not drawn:
+        where = f" in {x_label} {view.steps}" if view.steps else ""
+        return f"{title}: no points{where}" + (" above 0 (log y)" if view.log_y else "")
+    if view.log_y:
+        plt.yscale("log")
+    plt.title(_title(title, view, left_out))
     if min(drawn) == max(drawn):
         # One point: an axis around its step, not plotext's -1..1.
         plt.xlim(max(min(drawn) - 1, 0), min(drawn) + 1)
+    if view.cursor is not None:
+        plt.vline(view.cursor)
     # plotext ends the chart with a newline: a blank line under every row of a page.
     return str(plt.build()).rstrip("\n")
+
+
+def _visible(
+    steps: list[float], values: list[float], view: ChartView, width: int
+) -> tuple[list[float], list[float], int]:
+    """A line's points in the view's range, those a log scale can draw, at most what the
+    columns show; and how many a log scale left out."""
+    steps, values = within(steps, values, view.steps)
+    dropped = 0
+    if view.log_y:
+        steps, values, dropped = positive(steps, values)
+    steps, values = downsample(steps, values, width)
+    return steps, values, dropped
+
+
+def _title(title: str, view: ChartView, left_out: int) -> str:
+    marked = f"▸ {title}" if view.cursor is not None else title
+    if left_out:
+        points = "point" if left_out == 1 else "points"
+        marked += f" (log y: {left_out} {points} ≤ 0 left out)"
+    return marked
+
+
+def readings(
+    curves: Sequence[tuple[str, str, Series]], x: float, smoothing: float = 0.0
+) -> list[tuple[str, str, float | None, float | None]]:
+    """What each curve logged at step `x`: (label, colour, value, smoothed value); None
+    where it logged nothing there (smoothed: None without smoothing)."""
+    found = []
+    for label, colour, series in curves:
+        steps, values = _finite(series)
+        smoothed = None
+        if smoothing:
+            smoothed = value_at(steps, smooth(values, smoothing), x)
+        found.append((label, colour, value_at(series.steps, series.values, x), smoothed))
+    return found
 
 
 @dataclass(frozen=True)
@@ -163,14 +247,22 @@ def chart_matches(title: str, pattern: str) -> bool:
     return pattern in title
 
 
-def render_page(charts: Sequence[Chart], grid: Grid) -> str:
-    """One page of charts side by side (plain text with ANSI colours), under the lock."""
+def render_page(
+    charts: Sequence[Chart], grid: Grid, view: ChartView = PLAIN,
+    cursor: tuple[int, float] | None = None,
+) -> str:  # fmt: skip
+    """One page of charts side by side (plain text with ANSI colours), under the lock.
+    `cursor`: the chart of the page with the cursor, and its step."""
+    views = [view] * len(charts)
+    if cursor is not None and 0 <= cursor[0] < len(charts):
+        views[cursor[0]] = replace(view, cursor=cursor[1])
     lines_out: list[str] = []
     for start in range(0, len(charts), grid.columns):
         drawn = [
-            line_chart(c.title, c.curves, grid.width, grid.height, c.x_label).split("\n")
-            for c in charts[start : start + grid.columns]
-        ]
+            line_chart(c.title, c.curves, grid.width, grid.height, c.x_label, v).split("\n")
+            for c, v in zip(charts[start : start + grid.columns],
+                            views[start : start + grid.columns], strict=True)
+        ]  # fmt: skip
         for index in range(max(len(lines) for lines in drawn)):
             pieces = []
             for lines in drawn:

@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from rich.text import Text
 from textual.message import Message
 
 from tui.backend.box import BoxReading
@@ -57,6 +58,12 @@ class ChartsRendered(Message):
     status: str
     page: int
     """The page drawn (the one asked for, kept within the pages there are)."""
+    readout: Text = field(default_factory=Text)
+    """The cursor's line: each curve's value at its step (empty without a cursor)."""
+    cursor_chart: int | None = None
+    """The chart with the cursor, of those shown (after the metric filter)."""
+    cursor_x: float | None = None
+    """The cursor's step, moved to the nearest the chart has."""
 
 
 @dataclass
