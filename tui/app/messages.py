@@ -8,6 +8,7 @@ from typing import Any
 
 from textual.message import Message
 
+from tui.app.image_tiles import ImageColumn
 from tui.backend.box import BoxReading
 from tui.backend.experiments import Experiment
 from tui.backend.history import LiveData
@@ -57,6 +58,21 @@ class ChartsRendered(Message):
     status: str
     page: int
     """The page drawn (the one asked for, kept within the pages there are)."""
+
+
+@dataclass
+class ImagesLoaded(Message):
+    """A page of the Images tab, read and scaled off the event loop, with its status line."""
+
+    generation: int
+    columns: list[ImageColumn]
+    status: str
+    width: int
+    """Cells across a tile."""
+    image_height: int
+    per_row: int
+    """Tiles on a row of a column."""
+    column_width: int
 
 
 @dataclass
