@@ -16,6 +16,7 @@ import argparse
 import json
 import random
 import subprocess
+from collections.abc import Callable, Mapping
 from pathlib import Path
 
 import pygit2
@@ -73,7 +74,7 @@ def _metrics(rng: random.Random, epochs: int) -> str:
     )
 
 
-def _tree(repo: pygit2.Repository, files: dict[str, str]) -> pygit2.Oid:
+def _tree(repo: pygit2.Repository, files: Mapping[str, str | bytes]) -> pygit2.Oid:
     root: dict[str, object] = {}
     for path, text in files.items():
         node = root
@@ -88,9 +89,8 @@ def _tree(repo: pygit2.Repository, files: dict[str, str]) -> pygit2.Oid:
             if isinstance(child, dict):
                 builder.insert(name, build(child), pygit2.enums.FileMode.TREE)
             else:
-                builder.insert(
-                    name, repo.create_blob(str(child).encode()), pygit2.enums.FileMode.BLOB
-                )
+                data = child if isinstance(child, bytes) else str(child).encode()
+                builder.insert(name, repo.create_blob(data), pygit2.enums.FileMode.BLOB)
         return builder.write()
 
     return build(root)
@@ -142,11 +142,19 @@ def _init(path: Path) -> None:
     (path / ".dvc" / ".gitignore").write_text("/config.local\n/tmp\n/cache\n")
 
 
-def make_repo(path: Path, experiments: int, *, seed: int = 0, when: int | None = None) -> Path:
+def make_repo(
+    path: Path,
+    experiments: int,
+    *,
+    seed: int = 0,
+    when: int | None = None,
+    extra: Callable[[int], Mapping[str, bytes]] | None = None,
+) -> Path:
     """A DVC project with one baseline commit and `experiments` experiments under it.
 
     With `when` (a Unix time), every commit is dated from it: the same revs on every run,
-    for screenshots that must not change.
+    for screenshots that must not change. `extra(n)`: more files of the n-th experiment
+    (logged images, say), by path.
     """
     rng = random.Random(seed)
     _init(path)
@@ -165,7 +173,9 @@ def make_repo(path: Path, experiments: int, *, seed: int = 0, when: int | None =
     repo.checkout_head(strategy=pygit2.enums.CheckoutStrategy.FORCE)
     baseline = str(base)
     for number in range(experiments):
-        files = _experiment_files(rng, base_files)
+        files: dict[str, str | bytes] = {**_experiment_files(rng, base_files)}
+        if extra is not None:
+            files.update(extra(number))
         signature = _signature(None if when is None else when + 60 * (number + 1))
         commit = repo.create_commit(
             None,

@@ -26,6 +26,8 @@ TEST_ENV = {
     "GIT_AUTHOR_EMAIL": "tests@catdog.invalid",
     "GIT_COMMITTER_NAME": "catdog tests",
     "GIT_COMMITTER_EMAIL": "tests@catdog.invalid",
+    # Images drawn in half-blocks: the same pictures whatever terminal runs the tests.
+    "CATDOG_TUI_IMAGES": "halfcell",
 }
 
 

@@ -15,6 +15,7 @@ import pytest
 from textual.pilot import Pilot
 
 from bench.fixtures import make_repo
+from tests.app.image_repos import logged_files
 from tests.app.test_app import wait_until
 from tui.app.app import CatdogApp
 from tui.backend.service import Backend
@@ -28,6 +29,18 @@ def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CatdogApp:
     monkeypatch.setenv("TZ", "UTC")
     time.tzset()
     root = make_repo(tmp_path / "snapshot-project", 3, when=WHEN)
+    return CatdogApp(Backend.discover(root), show_machine=False)
+
+
+@pytest.fixture
+def images_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CatdogApp:
+    """The same project, its experiments with images DVCLive logged (half-blocks: the
+    tests' CATDOG_TUI_IMAGES)."""
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    images = [{path: data for path, data in logged_files(tmp_path / f"logged-{n}", n).items()
+               if path.startswith("dvclive/plots/images/")} for n in range(3)]  # fmt: skip
+    root = make_repo(tmp_path / "snapshot-project", 3, when=WHEN, extra=images.__getitem__)
     return CatdogApp(Backend.discover(root), show_machine=False)
 
 
@@ -70,3 +83,16 @@ def test_plots_with_a_step_range_smoothing_and_the_cursor(
 ) -> None:
     keys = ("j", "j", "space", "j", "space", "z", *"2:8", "enter", *["plus"] * 6, "v", "left")
     assert snap_compare(app, terminal_size=(120, 40), run_before=settled(*keys))
+
+
+def test_images_side_by_side(snap_compare: Any, images_app: CatdogApp) -> None:
+    keys = ("j", "j", "space", "j", "space", "7", "comma")
+    settle = settled(*keys)
+
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await settle(pilot)
+        panel = images_app.images
+        await wait_until(pilot, lambda: len(panel.captions) == 2 and "3 of 4" in panel.status
+                         and images_app.idle)  # fmt: skip
+
+    assert snap_compare(images_app, terminal_size=(120, 40), run_before=run_before)

@@ -43,6 +43,7 @@ from tui.app.screens.params_form import FormResult, ParamsForm
 from tui.app.table_state import RowFilter, TableView, with_remote
 from tui.app.widgets.chart_grid import ChartGrid, charts_for, curve_charts_for
 from tui.app.widgets.experiments import ExperimentsTable
+from tui.app.widgets.images import ImagesPanel
 from tui.app.widgets.log_panel import LogPanel
 from tui.app.widgets.panels import ConfusionPanel, DiffPanel
 from tui.backend.errors import BackendError
@@ -151,6 +152,12 @@ class CatdogApp(App[None]):
         Binding("v", "chart_cursor", "Chart cursor", show=False,
                 tooltip="a cursor on the charts that reads each curve's exact value: left and "
                 "right move it, tab the next chart, escape or v puts it away"),
+        Binding("7", "show_tab('images')", "Images", show=False,
+                tooltip="the Images tab: the images DVCLive logged, per charted experiment"),
+        Binding("comma", "image_step(-1)", "Earlier step", show=False,
+                tooltip="Images tab: the images of the step before"),
+        Binding("full_stop", "image_step(1)", "Later step", show=False,
+                tooltip="Images tab: the images of the step after"),
     ]  # fmt: skip
 
     def __init__(self, backend: Backend, *, show_machine: bool = True) -> None:
@@ -208,6 +215,8 @@ class CatdogApp(App[None]):
                 yield ChartGrid(id="system-panel", system=True)
             with TabPane("6 Curves", id="curves"):
                 yield ChartGrid(id="curves-panel", curves=True)
+            with TabPane("7 Images", id="images"):
+                yield ImagesPanel(self.backend, id="images-panel")
         yield Footer()
 
     @property
@@ -237,6 +246,11 @@ class CatdogApp(App[None]):
     def curve_charts(self) -> ChartGrid:
         """The Curves tab's charts (ROC, precision-recall...)."""
         return self.main.query_one("#curves-panel", ChartGrid)
+
+    @property
+    def images(self) -> ImagesPanel:
+        """The Images tab."""
+        return self.main.query_one(ImagesPanel)
 
     @property
     def log_panel(self) -> LogPanel:
@@ -419,6 +433,7 @@ class CatdogApp(App[None]):
         self.system_charts.show(charts_for(charted, self.live_data, self.view.colours, system=True))
         self.curve_charts.show(curve_charts_for(charted, self.live_data, self.view.colours))
         self._show_confusion(charted)
+        self.images.show(charted, self.live_data, self.view.colours)
 
     @_while_shown
     def on_machine_read(self, message: MachineRead) -> None:
@@ -760,7 +775,14 @@ class CatdogApp(App[None]):
         return self.curve_charts if active == "curves" else self.charts
 
     def action_chart_page(self, pages: int) -> None:
-        self._active_grid.turn(pages)
+        if self.main.query_one(TabbedContent).active == "images":
+            self.images.turn(pages)
+        else:
+            self._active_grid.turn(pages)
+
+    def action_image_step(self, steps: int) -> None:
+        if self.main.query_one(TabbedContent).active == "images":
+            self.images.move_step(steps)
 
     def action_chart_range(self) -> None:
         grid = self._active_grid

@@ -9,6 +9,7 @@ from typing import Any
 from rich.text import Text
 from textual.message import Message
 
+from tui.app.image_tiles import ImageColumn
 from tui.backend.box import BoxReading
 from tui.backend.experiments import Experiment
 from tui.backend.history import LiveData
@@ -64,6 +65,21 @@ class ChartsRendered(Message):
     """The chart with the cursor, of those shown (after the metric filter)."""
     cursor_x: float | None = None
     """The cursor's step, moved to the nearest the chart has."""
+
+
+@dataclass
+class ImagesLoaded(Message):
+    """A page of the Images tab, read and scaled off the event loop, with its status line."""
+
+    generation: int
+    columns: list[ImageColumn]
+    status: str
+    width: int
+    """Cells across a tile."""
+    image_height: int
+    per_row: int
+    """Tiles on a row of a column."""
+    column_width: int
 
 
 @dataclass

@@ -201,6 +201,18 @@ class LiveReader:
             return self.read_tree(root)
         return self.read_commit(experiment.rev)
 
+    def read_file(self, experiment: Experiment, workspace_root: Path, path: str) -> bytes | None:
+        """One file of the experiment's plots (an image), as `read` would find it: on disk for
+        a running experiment or the workspace, else from git or DVC's cache. None if missing."""
+        if experiment.status in ("running", "workspace"):
+            root = Path(experiment.live_root) if experiment.live_root else workspace_root
+            return WorkspaceSource(root, root / ".dvc").read(path)
+        rev = experiment.rev
+        with self._lock:
+            if self.git.commit_meta.get(rev) is None and self.git.commit(rev) is None:
+                return None
+            return WithOutputs(CommitSource(self.git, rev, self.dvc_dir)).read(path)
+
     def read_tree(self, root: Path) -> LiveData:
         """A working tree's plots (the workspace, or a queued run's copy), incrementally."""
         with self._lock:

@@ -268,6 +268,13 @@ class Backend:
         with self._live_lock:
             return {row.key: self._live_reader.read(row, self.repo.root) for row in rows}
 
+    def image_bytes(self, row: Experiment, path: str) -> bytes | None:
+        """The bytes of an image a row logged (a path of its `LiveData.images`), from disk, git
+        or DVC's cache; None if it is not there (yet). Decoding is the caller's."""
+        with self._live_lock:  # made once, by whichever thread asks first
+            reader = self._live_reader
+        return reader.read_file(row, self.repo.root, path)
+
     @cached_property
     def _live_reader(self) -> LiveReader:
         from tui.backend.history import LiveReader
