@@ -205,6 +205,8 @@ async def test_axes_picked_by_keys_follow_the_highlight_and_come_back(repo: Path
         await wait_until(pilot, lambda: isinstance(app.screen, ColumnPicker))
         listed = app.screen.query_one(OptionList)
         assert listed.highlighted_option is not None and listed.highlighted_option.id == "lr"
+        first = listed.get_option_at_index(0).id
+        assert first in app.view.value_columns()[1], "params first for the x axis"
         await pilot.press("down", "escape")
         assert app.view.custom_x == "lr", "escape keeps the choice"
         await wait_until(pilot, lambda: app.idle)

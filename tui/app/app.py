@@ -790,8 +790,8 @@ class CatdogApp(App[None]):
                 self._settings_changed()
                 self._show_custom()
 
-        self.push_screen(ColumnPicker(f"Plot on the {axis} axis:", metrics, params, current),
-                         chosen)  # fmt: skip
+        self.push_screen(ColumnPicker(f"Plot on the {axis} axis:", metrics, params, current,
+                                      params_first=axis == "x"), chosen)  # fmt: skip
 
     def action_chart_page(self, pages: int) -> None:
         self._active_grid.turn(pages)

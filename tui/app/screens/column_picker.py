@@ -28,11 +28,14 @@ class ColumnPicker(ModalScreen[str | None]):
     ]
 
     def __init__(
-        self, question: str, metrics: list[str], params: list[str], current: str | None = None
-    ) -> None:
+        self, question: str, metrics: list[str], params: list[str], current: str | None = None,
+        *, params_first: bool = False,
+    ) -> None:  # fmt: skip
+        """`params_first`: for an x axis, where a param usually goes."""
         super().__init__()
         self.question = question
-        self.choices = [(name, "metric") for name in metrics] + [(n, "param") for n in params]
+        listed = [(name, "metric") for name in metrics], [(name, "param") for name in params]
+        self.choices = [*listed[1], *listed[0]] if params_first else [*listed[0], *listed[1]]
         self.current = current
         self._filled: str | None = None
 
