@@ -96,3 +96,13 @@ def test_images_side_by_side(snap_compare: Any, images_app: CatdogApp) -> None:
                          and images_app.idle)  # fmt: skip
 
     assert snap_compare(images_app, terminal_size=(120, 40), run_before=run_before)
+
+
+def test_custom_plot(snap_compare: Any, app: CatdogApp) -> None:
+    # exp-00002 selected (its chart colour), exp-00001 highlighted (its marker and name).
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await settled("j", "j", "space", "j", "8")(pilot)
+        plot = app.custom_plot
+        await wait_until(pilot, lambda: plot.settled and plot.scatter is not None and app.idle)
+
+    assert snap_compare(app, terminal_size=(120, 40), run_before=run_before)

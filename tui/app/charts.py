@@ -11,7 +11,7 @@ import itertools
 import math
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 import plotext as plt
@@ -86,10 +86,15 @@ def line_chart(
     `steps` are its x values (a step, or a curve's x such as a false positive rate). `view`:
     the steps shown, log y, smoothing, a cursor line."""
     key = _chart_key(title, curves, width, height, x_label, view)
+    return _kept(key, lambda: _line_chart(title, curves, width, height, x_label, view))
+
+
+def _kept(key: tuple[object, ...], draw: Callable[[], str]) -> str:
+    """A chart drawn before with the same key, else `draw()` under the lock, kept."""
     with PLOTEXT_LOCK:
         drawn = _DRAWN.get(key)
         if drawn is None:
-            drawn = _line_chart(title, curves, width, height, x_label, view)
+            drawn = draw()
             if len(_DRAWN) >= _DRAWN_KEPT:
                 _DRAWN.clear()
             _DRAWN[key] = drawn
@@ -306,3 +311,84 @@ def matrix_rows(matrix: ConfusionMatrix) -> list[list[tuple[int, float]]]:
             ]
         )
     return rows
+
+
+@dataclass(frozen=True)
+class Dots:
+    """Points of a scatter chart drawn alike: one colour ("default": the terminal's text
+    colour), one marker."""
+
+    colour: str
+    marker: str
+    xs: tuple[float, ...]
+    ys: tuple[float, ...]
+
+
+def scatter_chart(
+    x_label: str, y_label: str, dots: Sequence[Dots], width: int, height: int,
+    name: tuple[str, float, float] | None = None,
+) -> str:  # fmt: skip
+    """Groups of points on one pair of axes, the last drawn on top; `name` (text, x, y) is
+    written beside its point. An axis whose values are positive and span two decades or more
+    (learning rates) is logarithmic. Drawn again only when the points change."""
+    key = ("scatter", x_label, y_label, width, height, tuple(dots), name)
+    return _kept(key, lambda: _scatter_chart(x_label, y_label, dots, width, height, name))
+
+
+def _logarithmic(values: Sequence[float]) -> bool:
+    return min(values) > 0 and max(values) / min(values) >= 100
+
+
+def _padded(values: Sequence[float], log: bool) -> tuple[float, float]:
+    """The axis' range with a margin, so that no point sits on the frame; in log10 units on
+    a logarithmic axis (what plotext's limits take there)."""
+    low, high = min(values), max(values)
+    if log:
+        low, high = math.log10(low), math.log10(high)
+    margin = (high - low) * 0.05 if high > low else abs(low) * 0.1 or 1.0
+    return low - margin, high + margin
+
+
+def _scatter_chart(
+    x_label: str, y_label: str, dots: Sequence[Dots], width: int, height: int,
+    name: tuple[str, float, float] | None,
+) -> str:  # fmt: skip
+    xs = [x for group in dots for x in group.xs]
+    ys = [y for group in dots for y in group.ys]
+    if not xs:
+        return "no points"
+    x_log, y_log = _logarithmic(xs), _logarithmic(ys)
+    plt.clf()
+    plt.limitsize(False, False)  # the panel's size, not the process's terminal (line_chart)
+    plt.plotsize(max(width, 20), max(height, 6))
+    plt.theme("clear")
+    plt.xlabel(x_label + (" (log)" if x_log else ""))
+    plt.ylabel(y_label + (" (log)" if y_log else ""))
+    if x_log:
+        plt.xscale("log")
+    if y_log:
+        plt.yscale("log")
+    x_range, y_range = _padded(xs, x_log), _padded(ys, y_log)
+    plt.xlim(*x_range)
+    plt.ylim(*y_range)
+    for group in dots:
+        if group.xs:
+            plt.scatter(list(group.xs), list(group.ys), marker=group.marker, color=group.colour)
+    if name is not None:
+        text, x, y = name
+        plt.text(*_beside(text, x, x_range, x_log, width), y, alignment="left")
+    return str(plt.build()).rstrip("\n")
+
+
+def _beside(text: str, x: float, x_range: tuple[float, float], log: bool,
+            width: int) -> tuple[str, float]:  # fmt: skip
+    """Where a name starts so that it reads beside its point: two columns to the right, or
+    ending two columns to its left where it would run past the frame (`x_range` as
+    `_padded` gives it)."""
+    low, high = x_range
+    column = (high - low) / max(width - 10, 10)  # less the y axis' ticks and the frame
+    at = math.log10(x) if log else x
+    start = at + 2 * column
+    if start + len(text) * column > high:
+        start = max(at - (len(text) + 2) * column, low)
+    return text, 10**start if log else start

@@ -120,3 +120,11 @@ class RemoteLoaded(Message):
     """The experiments of the git remote that are not here (status "remote")."""
 
     rows: list[Experiment]
+
+
+@dataclass
+class CustomPlotDrawn(Message):
+    """The Custom tab's chart, drawn off the event loop for request `generation`."""
+
+    generation: int
+    text: str

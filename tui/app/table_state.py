@@ -160,6 +160,9 @@ class TableView:
     hidden: set[str] = field(default_factory=set)
     alerts: bool = True
     """The bell and a desktop notification when a run ends (a toast always)."""
+    custom_x: str | None = None
+    custom_y: str | None = None
+    """The Custom tab's axes, columns of the listing (None: the default one)."""
     _shown_columns: ColumnIndex = field(default_factory=ColumnIndex, repr=False, compare=False)
 
     def settings(self) -> dict[str, Any]:
@@ -168,6 +171,7 @@ class TableView:
             "starred": sorted(self.starred), "hidden": sorted(self.hidden),
             "only_changed": self.only_changed, "sort_column": self.sort_column,
             "sort_descending": self.sort_descending, "alerts": self.alerts,
+            "custom_x": self.custom_x, "custom_y": self.custom_y,
         }  # fmt: skip
 
     def apply_settings(self, settings: dict[str, Any]) -> None:
@@ -178,6 +182,8 @@ class TableView:
         self.sort_column = settings.get("sort_column", self.sort_column)
         self.sort_descending = settings.get("sort_descending", self.sort_descending)
         self.alerts = settings.get("alerts", self.alerts)
+        self.custom_x = settings.get("custom_x", self.custom_x)
+        self.custom_y = settings.get("custom_y", self.custom_y)
 
     def set_rows(self, rows: list[Experiment]) -> None:
         """A new listing; the selection forgets rows that are gone. A key is shown once (the
@@ -246,6 +252,14 @@ class TableView:
             [k for k in metric_keys if k not in self.hidden],
             [k for k in param_keys if k not in self.hidden],
         )
+
+    def value_columns(
+        self, rows: list[Experiment] | None = None, *, only_changed: bool = False
+    ) -> tuple[list[str], list[str]]:
+        """Metric and param columns of the visible rows (or of `rows`), hidden ones too:
+        what the Custom tab can plot."""
+        self._shown_columns.update(self.visible() if rows is None else rows)
+        return self._shown_columns.columns(only_changed)
 
     def column_files(self, rows: list[Experiment] | None = None) -> dict[str, str]:
         """The file each column's values come from (of the visible rows, or of `rows`)."""

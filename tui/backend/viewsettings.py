@@ -1,6 +1,7 @@
 """What a person chose to see, kept between sessions: stars, hidden columns, the sort, all
-params or only those that differ, the theme. One small JSON file per repository, under
-`.dvc/tmp/catdog-tui` (ignored by git and DVC), written whole and renamed into place.
+params or only those that differ, the theme, the Custom tab's axes. One small JSON file per
+repository, under `.dvc/tmp/catdog-tui` (ignored by git and DVC), written whole and renamed
+into place.
 
 Read tolerantly: a missing, damaged or foreign file is an empty choice, and an entry of the
 wrong type is dropped, never raised.
@@ -35,7 +36,7 @@ def read_settings(state_dir: Path) -> dict[str, Any]:
     for key in ("only_changed", "sort_descending", "alerts"):
         if isinstance(data.get(key), bool):
             found[key] = data[key]
-    for key in ("sort_column", "theme"):
+    for key in ("sort_column", "theme", "custom_x", "custom_y"):
         if isinstance(data.get(key), str):
             found[key] = data[key]
     return found
