@@ -101,8 +101,20 @@ class AppServer(Server):
         # Warnings and errors only (an app that fails to start): not a line per request.
         logging.basicConfig(level=logging.WARNING, format="catdog-tui serve: %(message)s")
 
+    def serve(self, debug: bool = False) -> None:
+        """Serve until Ctrl-C (or SIGTERM); the banner once the port accepts connections."""
+        self.initialize_logging()
+        # textual-serve prints its banner from on_startup, before the port is bound: a browser
+        # (or a test) that follows it at once was refused. aiohttp's `print` comes after.
+        web.run_app(
+            self._make_app(),
+            host=self.host,
+            port=self.port,
+            print=lambda _message: print(self.banner, flush=True),
+        )
+
     async def on_startup(self, app: web.Application) -> None:
-        print(self.banner, flush=True)
+        pass  # textual-serve's logo and banner: ours is printed once the port is bound
 
     async def on_shutdown(self, app: web.Application) -> None:
         # aiohttp waits for open websockets before it stops (measured: 25 s with a tab open):
@@ -119,7 +131,8 @@ class AppServer(Server):
         finally:
             self.sessions.discard(websocket)
             # textual-serve never waits for the app's process: one ended by the Ctrl-C of the
-            # terminal (its process group's) was reaped after the loop closed, with a traceback.
+            # terminal (its process group's) was reaped after the loop closed, with a warning or a
+            # traceback; stop() waits for its output to end, wait() for the process itself.
             await app_service.stop()
             if app_service._process is not None:
                 await app_service._process.wait()

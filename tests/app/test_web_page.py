@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 from bench.fixtures import make_repo
-from tests.test_serve import WHEN, free_port, served
+from tests.test_serve import WHEN, free_port, served, stop
 
 if TYPE_CHECKING:
     from playwright.sync_api import Page, Route
@@ -106,6 +106,8 @@ def test_the_app_in_a_web_page(tmp_path: Path) -> None:
             assert any("┤" in line and selected in line for line in shown.splitlines())
             chart_png = tmp_path / "chart.png"
             page.screenshot(path=str(chart_png))
+            # Ctrl-C with the tab open: its app is told to quit and waited for, quietly.
+            assert stop(server) == (0, "", "")
         finally:
             browser.close()
 
