@@ -294,6 +294,14 @@ def cmd_demo(_backend: Backend | None, args: argparse.Namespace) -> int:
     return _open_app(backend)
 
 
+def cmd_serve(_backend: None, args: argparse.Namespace) -> int:
+    """Serve the app in a web page until Ctrl-C."""
+    from tui.serve import serve
+
+    root = find_repo(Path(args.directory) if args.directory else None).root
+    return serve(root, args.host, args.port)
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of `catdog-tui`."""
     parser = argparse.ArgumentParser(
@@ -400,6 +408,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--no-app", action="store_true", help="only make the project and start the run"
     )
     demo.set_defaults(handler=cmd_demo, needs_repo=False)
+
+    serve = commands.add_parser(
+        "serve", help="the app in a web page (one app per browser tab), until Ctrl-C"
+    )
+    serve.add_argument(
+        "--host", default="127.0.0.1",
+        help="the address to listen on (default: 127.0.0.1: this machine only)",
+    )  # fmt: skip
+    serve.add_argument("--port", default="8000", help="the port to listen on (default: 8000)")
+    # Only the repository's path: each browser tab's app process opens its own backend.
+    serve.set_defaults(handler=cmd_serve, needs_repo=False)
     return parser
 
 
