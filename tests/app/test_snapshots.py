@@ -6,6 +6,7 @@ values are the same on every run; the clock's time zone is pinned to UTC.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -14,7 +15,7 @@ from typing import Any
 import pytest
 from textual.pilot import Pilot
 
-from bench.fixtures import make_repo
+from bench.fixtures import DVC_YAML, make_repo
 from tests.app.image_repos import logged_files
 from tests.app.test_app import wait_until
 from tui.app.app import CatdogApp
@@ -41,6 +42,49 @@ def images_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CatdogApp:
     images = [{path: data for path, data in logged_files(tmp_path / f"logged-{n}", n).items()
                if path.startswith("dvclive/plots/images/")} for n in range(3)]  # fmt: skip
     root = make_repo(tmp_path / "snapshot-project", 3, when=WHEN, extra=images.__getitem__)
+    return CatdogApp(Backend.discover(root), show_machine=False)
+
+
+ROC_PLOTS = """\
+plots:
+  - dvclive/plots/sklearn/roc.json:
+      template: simple
+      x: fpr
+      y: tpr
+      title: ROC
+  - dvclive/plots/sklearn/precision_recall.json:
+      template: simple
+      x: recall
+      y: precision
+      title: Precision-recall
+"""
+
+
+def _curves(number: int) -> dict[str, bytes]:
+    """ROC and precision-recall points as DVCLive's sklearn plots write them, a better model
+    for each later experiment."""
+    lift = 0.15 * number
+    fpr = [0.0, 0.1, 0.2, 0.4, 0.7, 1.0]
+    tpr = [0.0] + [min(1.0, x ** (0.6 - lift) if x else 0.0) for x in fpr[1:]]
+    recall = [1.0, 0.9, 0.75, 0.5, 0.25, 0.0]
+    precision = [0.5 + 0.1 * number, 0.6 + 0.08 * number, 0.7 + 0.07 * number, 0.8, 0.9, 1.0]
+    roc = {"roc": [{"fpr": f, "tpr": t, "threshold": 1 - f} for f, t in zip(fpr, tpr, strict=True)]}
+    pr = {"precision_recall": [{"precision": p, "recall": r, "threshold": r}
+                               for p, r in zip(precision, recall, strict=True)]}  # fmt: skip
+    return {
+        "dvc.yaml": (DVC_YAML + ROC_PLOTS).encode(),
+        "dvclive/plots/sklearn/roc.json": json.dumps(roc).encode(),
+        "dvclive/plots/sklearn/precision_recall.json": json.dumps(pr).encode(),
+    }
+
+
+@pytest.fixture
+def curves_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CatdogApp:
+    """The same project, its experiments with ROC and precision-recall curves declared in
+    their dvc.yaml (the fixture's baseline has none)."""
+    monkeypatch.setenv("TZ", "UTC")
+    time.tzset()
+    root = make_repo(tmp_path / "snapshot-project", 3, when=WHEN, extra=_curves)
     return CatdogApp(Backend.discover(root), show_machine=False)
 
 
@@ -106,3 +150,13 @@ def test_custom_plot(snap_compare: Any, app: CatdogApp) -> None:
         await wait_until(pilot, lambda: plot.settled and plot.scatter is not None and app.idle)
 
     assert snap_compare(app, terminal_size=(120, 40), run_before=run_before)
+
+
+def test_curves_overlaid(snap_compare: Any, curves_app: CatdogApp) -> None:
+    # exp-00002 and exp-00001 selected: both curves on each chart, the area under each.
+    async def run_before(pilot: Pilot[Any]) -> None:
+        await settled("j", "j", "space", "j", "space", "6")(pilot)
+        grid = curves_app.curve_charts
+        await wait_until(pilot, lambda: "area" in grid.plain and curves_app.idle)
+
+    assert snap_compare(curves_app, terminal_size=(120, 40), run_before=run_before)
