@@ -13,6 +13,7 @@ import pytest
 from tests.backend.repos import make_repo
 from tests.backend.test_plots import KERAS_LIKE
 from tests.conftest import run
+from tui.app.chart_view import ChartView, parse_range
 from tui.backend.errors import BackendError
 from tui.backend.service import Backend
 from tui.export import export_charts
@@ -75,3 +76,39 @@ def test_from_the_cli(keras: Path, tmp_path: Path) -> None:
     assert "wrote" in done.stdout and list(json.loads(out.read_text())["workspace"]) == ["lr"]
     bad = run(["catdog-tui", "plots", "export", "nope", "-o", str(out)], keras, check=False)
     assert bad.returncode == 2 and len(bad.stderr.strip().splitlines()) == 1
+
+
+def test_the_chart_view_goes_with_the_export(keras: Path, tmp_path: Path) -> None:
+    rows = charted(keras)
+    view = ChartView(parse_range("1:2"), smoothing=0.5)
+    export_charts(tmp_path / "view.csv", rows, "val_loss", view)  # type: ignore[arg-type]
+    with (tmp_path / "view.csv").open() as handle:
+        read = list(csv.DictReader(handle))
+    assert [(int(r["step"]), float(r["value"])) for r in read] == [(1, 2.1), (2, 2.2)]
+    # Smoothed over the whole run, then cut (as the chart draws it): TensorBoard's debiased
+    # average of 2.0, 2.1, 2.2 at weight 0.5 is 2.0, 2.0667, 2.1429.
+    assert [float(r["smoothed"]) for r in read] == pytest.approx([31 / 15, 15 / 7])
+    export_charts(tmp_path / "view.json", rows, "val_loss", view)  # type: ignore[arg-type]
+    shown = json.loads((tmp_path / "view.json").read_text())["workspace"]["val_loss"]
+    assert shown["steps"] == [1, 2] and shown["smoothed"] == pytest.approx([31 / 15, 15 / 7])
+    with pytest.raises(BackendError, match="in steps 5:9"):
+        export_charts(tmp_path / "none.csv", rows, None, ChartView(parse_range("5:9")))  # type: ignore[arg-type]
+
+
+def test_the_view_from_the_cli(keras: Path, tmp_path: Path) -> None:
+    out = tmp_path / "cli.csv"
+    done = run(["catdog-tui", "plots", "export", "workspace", "-o", str(out), "--metric", "auc",
+                "--steps", ":1", "--smoothing", "0.5", "--log-y"], keras)  # fmt: skip
+    assert "wrote" in done.stdout
+    with out.open() as handle:
+        read = list(csv.DictReader(handle))
+    assert [(r["step"], r["value"]) for r in read] == [("0", "7.0"), ("1", "7.1")]
+    assert "smoothed" in read[0]
+    for flags, problem in (
+        (["--steps", "9:1"], "--steps: the start is after the end"),
+        (["--smoothing", "1.5"], "--smoothing: a weight from 0 to 0.99"),
+    ):
+        bad = run(["catdog-tui", "plots", "export", "workspace", "-o", str(tmp_path / "x.csv"),
+                   *flags], keras, check=False)  # fmt: skip
+        assert bad.returncode == 2 and bad.stderr.strip().count("\n") == 0
+        assert problem in bad.stderr and not (tmp_path / "x.csv").exists()

@@ -19,6 +19,7 @@ TYPE_CHECKING = False
 if TYPE_CHECKING:
     from collections.abc import Callable, Sequence
 
+    from tui.app.chart_view import ChartView
     from tui.backend.service import Backend
 
     Handler = Callable[[Backend, argparse.Namespace], int]
@@ -247,9 +248,26 @@ def cmd_plots(backend: Backend, args: argparse.Namespace) -> int:
         if target.experiment is None:
             raise BackendError(f"{name} is a run DVC does not list: it has no charts to export")
         rows.append(target.experiment)
+    view = _chart_view(args)
     data = backend.live_data(rows)
-    print(export_charts(Path(args.output), [(row, data[row.key]) for row in rows], args.metric))
+    charted = [(row, data[row.key]) for row in rows]
+    print(export_charts(Path(args.output), charted, args.metric, view))
     return 0
+
+
+def _chart_view(args: argparse.Namespace) -> ChartView:
+    """The app's chart view from `--steps`, `--log-y` and `--smoothing`, checked first."""
+    from tui.app.chart_view import SMOOTHING_MOST, ChartView, parse_range
+
+    try:
+        steps = parse_range(args.steps or "")
+    except ValueError as error:
+        raise BackendError(f"--steps: {error}") from None
+    if not 0 <= args.smoothing <= SMOOTHING_MOST:
+        raise BackendError(
+            f"--smoothing: a weight from 0 to {SMOOTHING_MOST}, not {args.smoothing}"
+        )
+    return ChartView(steps, args.log_y, args.smoothing)
 
 
 def cmd_apply(backend: Backend, args: argparse.Namespace) -> int:
@@ -384,6 +402,15 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="GLOB",
         help="only the metrics that match (a glob like *loss*, or part of one)",
     )
+    export.add_argument("--steps", metavar="FROM:TO",
+                        help="only these steps (10:50, :20, 30:), as the app's z")  # fmt: skip
+    export.add_argument("--log-y", action="store_true",
+                        help="the picture's y axis on a log scale, as the app's y")  # fmt: skip
+    export.add_argument(
+        "--smoothing", type=float, default=0.0, metavar="WEIGHT",
+        help="TensorBoard's smoothing, 0 to 0.99: the data gets a smoothed column, the "
+        "picture the smoothed line",
+    )  # fmt: skip
     plots.set_defaults(handler=cmd_plots)
 
     apply = commands.add_parser("apply", help="apply an experiment to the workspace")

@@ -7,6 +7,11 @@ from the app (`x`) and the CLI (`catdog-tui plots export`). The format is the fi
 - `.png`: that picture rasterised by cairosvg, where it is installed (it needs the Cairo
   library, which not every machine has: `.svg` always works).
 
+The chart view travels with the export (the app's `z`, `y`, `-`/`+`; the CLI's `--steps`,
+`--log-y`, `--smoothing`): data and picture hold the steps shown, the data a `smoothed` column
+beside the logged values when smoothing is on (smoothed over the whole run, then cut, as the
+chart does), the picture the log axis.
+
 Written whole to a temporary file beside the target and renamed into place: a failure leaves
 no half-written file.
 """
@@ -18,8 +23,10 @@ import io
 import json
 import os
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
+from tui.app.chart_view import PLAIN, ChartView, smooth, within
 from tui.app.charts import chart_matches, grid_for, render_page
 from tui.backend.errors import BackendError
 from tui.backend.experiments import Experiment
@@ -30,30 +37,45 @@ PICTURE_WIDTH = 120
 """Terminal columns of an exported picture: two charts side by side."""
 
 
+Points = dict[str, dict[str, tuple[list[float], list[float], list[float] | None]]]
+"""experiment: metric: (steps, values, smoothed values or None)."""
+
+
 def _points(
-    charted: Sequence[tuple[Experiment, LiveData]], metric: str | None
-) -> dict[str, dict[str, tuple[list[float], list[float]]]]:
-    found: dict[str, dict[str, tuple[list[float], list[float]]]] = {}
+    charted: Sequence[tuple[Experiment, LiveData]], metric: str | None, view: ChartView
+) -> Points:
+    found: Points = {}
     for experiment, live in charted:
         for name, series in sorted(live.series.items()):
             if metric and not chart_matches(name, metric):
                 continue
-            found.setdefault(experiment.label, {})[name] = (list(series.steps), list(series.values))
+            steps: list[float] = list(series.steps)
+            values = list(series.values)
+            smoothed = None
+            if view.smoothing:
+                smoothed = within(steps, smooth(values, view.smoothing), view.steps)[1]
+            steps, values = within(steps, values, view.steps)
+            if steps:
+                found.setdefault(experiment.label, {})[name] = (steps, values, smoothed)
     return found
 
 
-def _csv(points: dict[str, dict[str, tuple[list[float], list[float]]]]) -> str:
+def _csv(points: Points) -> str:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(["experiment", "metric", "step", "value"])
+    smoothing = any(s is not None for m in points.values() for _, _, s in m.values())
+    writer.writerow(["experiment", "metric", "step", "value", *(["smoothed"] * smoothing)])
     for label, metrics in points.items():
-        for name, (steps, values) in metrics.items():
-            pairs = zip(steps, values, strict=True)
-            writer.writerows([label, name, step, value] for step, value in pairs)
+        for name, (steps, values, smoothed) in metrics.items():
+            columns = (steps, values, smoothed) if smoothed is not None else (steps, values)
+            writer.writerows([label, name, *row] for row in zip(*columns, strict=True))
     return out.getvalue()
 
 
-def _svg(charted: Sequence[tuple[Experiment, LiveData]], metric: str | None, title: str) -> str:
+def _svg(
+    charted: Sequence[tuple[Experiment, LiveData]], metric: str | None, title: str,
+    view: ChartView,
+) -> str:  # fmt: skip
     from rich.console import Console
     from rich.text import Text
 
@@ -69,15 +91,17 @@ def _svg(charted: Sequence[tuple[Experiment, LiveData]], metric: str | None, tit
     console = Console(
         record=True, width=PICTURE_WIDTH, file=io.StringIO(), color_system="truecolor"
     )
-    console.print(Text.from_ansi(render_page(charts, grid)))
+    console.print(Text.from_ansi(render_page(charts, grid, replace(view, cursor=None))))
     return console.export_svg(title=title)
 
 
 def export_charts(
-    path: Path, charted: Sequence[tuple[Experiment, LiveData]], metric: str | None = None
-) -> str:
+    path: Path, charted: Sequence[tuple[Experiment, LiveData]], metric: str | None = None,
+    view: ChartView = PLAIN,
+) -> str:  # fmt: skip
     """Write the charts of `charted` (experiment, its DVCLive data) to `path`; `metric`: only
-    the metrics that match (a glob or a substring, as the app's filter). A summary line."""
+    the metrics that match (a glob or a substring, as the app's filter); `view`: the steps,
+    axis and smoothing of the charts shown. A summary line."""
     suffix = path.suffix.lower()
     if suffix not in FORMATS:
         raise BackendError(
@@ -85,21 +109,23 @@ def export_charts(
         )
     if not path.parent.is_dir():
         raise BackendError(f"{path.parent} is not a folder: give a file in an existing folder")
-    points = _points(charted, metric)
+    points = _points(charted, metric, view)
     if suffix in (".csv", ".json") and not points:
-        raise BackendError("nothing to export: no per-step metric" +
-                           (f" matches {metric!r}" if metric else " is logged"))  # fmt: skip
+        which = f" matches {metric!r}" if metric else " is logged"
+        where = f" in steps {view.steps}" if view.steps else ""
+        raise BackendError(f"nothing to export: no per-step metric{which}{where}")
     labels = ", ".join(experiment.label for experiment, _ in charted)
     content: bytes
     if suffix == ".csv":
         content = _csv(points).encode()
     elif suffix == ".json":
-        shaped = {label: {name: {"steps": steps, "values": values}
-                          for name, (steps, values) in metrics.items()}
+        shaped = {label: {name: {"steps": steps, "values": values,
+                                 **({"smoothed": smoothed} if smoothed is not None else {})}
+                          for name, (steps, values, smoothed) in metrics.items()}
                   for label, metrics in points.items()}  # fmt: skip
         content = json.dumps(shaped, indent=1, allow_nan=True).encode()
     else:
-        svg = _svg(charted, metric, f"catdog-tui: {labels}")
+        svg = _svg(charted, metric, f"catdog-tui: {labels}", view)
         if suffix == ".svg":
             content = svg.encode()
         else:

@@ -3,6 +3,7 @@ y, `-`/`+` smoothing, `v` a cursor that reads exact values (left/right, tab, esc
 
 from __future__ import annotations
 
+import csv
 from pathlib import Path
 
 import pytest
@@ -110,6 +111,26 @@ async def test_range_log_and_smoothing_keys(tmp_path: Path) -> None:
         assert "steps" not in status(app) and "log y" not in status(app)
         assert "left out" not in app.charts.plain
         assert "smoothing 0.5" in status(app), "each setting apart"
+
+
+async def test_x_exports_what_the_charts_show(tmp_path: Path) -> None:
+    root = two_runs(tmp_path)
+    app = CatdogApp(Backend.discover(root), show_machine=False)
+    async with app.run_test(size=SIZE) as pilot:
+        await charted(pilot, app)
+        await pilot.press("z")
+        app.screen.query_one("#answer").value = "2:4"  # type: ignore[attr-defined]
+        await pressed(pilot, app, "enter", "plus")
+        await pilot.press("x")
+        assert isinstance(app.screen, PromptScreen)
+        app.screen.query_one("#answer").value = "shown.csv"  # type: ignore[attr-defined]
+        await pilot.press("enter")
+        await wait_until(pilot, lambda: (root / "shown.csv").exists() and app.idle)
+    with (root / "shown.csv").open() as handle:
+        read = list(csv.DictReader(handle))
+    assert {r["experiment"] for r in read} == {"main", "workspace"}
+    assert sorted({int(r["step"]) for r in read}) == [2, 3, 4], "the range shown, not every step"
+    assert all(r["smoothed"] for r in read), "smoothing 0.1 on: a smoothed column"
 
 
 async def test_the_cursor_reads_each_curves_exact_value(tmp_path: Path) -> None:

@@ -27,7 +27,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Input, Label, Static, TabbedContent, TabPane
 from textual.worker import Worker, WorkerState, get_current_worker
 
-from tui.app.chart_view import parse_range, range_problem
+from tui.app.chart_view import PLAIN, parse_range, range_problem
 from tui.app.custom_points import chosen_axes, custom_scatter
 from tui.app.messages import (
     ActionDone,
@@ -684,7 +684,10 @@ class CatdogApp(App[None]):
                    for row in self.view.charted(self.table.highlighted)]  # fmt: skip
         if not charted:
             return
-        pattern = self._active_grid.pattern or None
+        grid = self._active_grid
+        pattern = grid.pattern or None
+        # What the chart shows goes with it; a curve's range is of its x, not of steps.
+        view = PLAIN if grid is self.curve_charts else grid.view
         suggestion = f"{charted[0][0].label}-charts.csv"
 
         def check(value: str) -> str | None:
@@ -694,7 +697,7 @@ class CatdogApp(App[None]):
         def chosen(value: str | None) -> None:
             if value:
                 target = (self.backend.repo.root / value.strip()).resolve()
-                self.backend_action(lambda: export_charts(target, charted, pattern))
+                self.backend_action(lambda: export_charts(target, charted, pattern, view))
 
         self.push_screen(PromptScreen(
             "Export the charts of " + ", ".join(row.label for row, _ in charted) +
