@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from tests.app.test_app import SIZE, highlight, wait_until
+from tests.backend.repos import stop_runs
 from tui.app.app import CatdogApp
 from tui.app.screens.dialogs import ConfirmScreen
-from tui.backend.errors import BackendError
 from tui.backend.service import Backend
 
 pytestmark = pytest.mark.slow
@@ -27,14 +27,7 @@ def held(tmp_path: Path, repo: Path) -> Iterator[Path]:
     hold.touch()
     yield hold
     hold.unlink(missing_ok=True)
-    runs = Backend.discover(repo).runs
-    for record in runs.all():
-        if not record.finished:
-            try:
-                runs.stop(record.id)
-            except BackendError:
-                continue
-            runs.wait(record.id, timeout=60)
+    stop_runs(repo)
 
 
 async def test_a_run_writing_updates_cells_not_the_table_nor_the_log(
