@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import time
 from pathlib import Path
 
 from tui import __version__
@@ -25,7 +26,7 @@ if TYPE_CHECKING:
     Handler = Callable[[Backend, argparse.Namespace], int]
 
 
-def _table(rows: list[Experiment]) -> str:
+def _table(rows: list[Experiment], now: float) -> str:
     from tui.display import cell, columns, flat_values, status_text
 
     # Params that differ between rows say what each experiment is; the rest is noise here.
@@ -41,7 +42,7 @@ def _table(rows: list[Experiment]) -> str:
             [
                 name,
                 row.rev[:7] if row.rev != "workspace" else "-",
-                status_text(row),
+                status_text(row, now),
                 row.created.strftime("%b %d %H:%M") if row.created else "-",
                 *(cell(values.get(k)) for k in (*metric_keys, *param_keys)),
             ]
@@ -53,7 +54,7 @@ def _table(rows: list[Experiment]) -> str:
     )
 
 
-def _remote_table(rows: list[Experiment]) -> str:
+def _remote_table(rows: list[Experiment], _now: float) -> str:
     lines = [["Experiment", "rev", "baseline", "status", "created"]]
     for row in rows:
         lines.append([
@@ -70,12 +71,13 @@ def _remote_table(rows: list[Experiment]) -> str:
 def _print_rows(
     rows: list[Experiment], args: argparse.Namespace, table: Callable[..., str]
 ) -> None:
+    now = time.time()  # a running row's time left, as it is when printed
     if args.json:
         # Indented for a person; compact (and several times faster to encode) for a pipe.
         indent = 2 if sys.stdout.isatty() else None
-        print(json.dumps([row.as_json() for row in rows], indent=indent, default=str))
+        print(json.dumps([row.as_json(now) for row in rows], indent=indent, default=str))
     else:
-        print(table(rows))
+        print(table(rows, now))
 
 
 def cmd_ls(_backend: None, args: argparse.Namespace) -> int:

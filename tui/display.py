@@ -32,9 +32,9 @@ def cell(value: Any) -> str:
     return str(value)
 
 
-def status_text(row: Experiment) -> str:
-    """The status; while it runs, its epoch and the time it has left where they are known:
-    `running epoch 3/8 ~2:10 left`."""
+def status_text(row: Experiment, now: float) -> str:
+    """The status; while it runs, its epoch and the time it has left at `now` (seconds since
+    the epoch) where they are known: `running epoch 3/8 ~2:10 left`."""
     if row.status != "running":
         return row.status
     parts = ["running"]
@@ -42,8 +42,12 @@ def status_text(row: Experiment) -> str:
     if done is not None:
         total = total_steps(row.params)
         parts.append(f"epoch {done}/{total}" if total else f"epoch {done}")
-    if row.eta_s is not None:
-        parts.append(f"~{clock(row.eta_s)} left")
+    left = row.seconds_left(now)
+    if left is not None:
+        # Past the estimate, the step under way is slower than the recent ones, and how much
+        # longer it takes is unknown until it is logged (then the estimate is made again).
+        # `~0:00 left` or `finishing` would claim an end that may be epochs away.
+        parts.append(f"~{clock(left)} left" if round(left) > 0 else "overdue")
     return " ".join(parts)
 
 

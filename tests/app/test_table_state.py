@@ -8,6 +8,7 @@ from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from rich.text import Text
 
 from tui.app.table_state import RowFilter, TableView
 from tui.app.widgets.experiments import CellMemo, table_layout
@@ -146,19 +147,42 @@ def test_a_running_row_whose_time_left_changes_is_laid_out_again_in_place() -> N
     running = row("live", "workspace", status="running", extra={"step": 1})
     view.set_rows([running])
     memo = CellMemo()
-    before = table_layout(view, 0, memo)
+    now = 1_800_000_000.0
+    before = table_layout(view, 0, memo, now)
     status = [c.key for c in before.columns].index("status")
     assert before.rows[0][1][status].plain.endswith("running epoch 2/3")
     # The next listing: the same row with an estimate, drawn at the same spinner frame.
-    view.set_rows([running.with_eta(130.0)])
-    after = table_layout(view, 0, memo)
+    view.set_rows([running.with_eta(now + 130.0)])
+    after = table_layout(view, 0, memo, now)
     assert after.rows[0][1][status].plain.endswith("running epoch 2/3 ~2:10 left")
-    assert after == table_layout(view, 0)
+    assert after == table_layout(view, 0, now=now)
     assert after.columns == before.columns, "room was kept: the table is not laid out anew"
-    view.set_rows([running.with_eta(4000.0)])
-    later = table_layout(view, 0, memo)
+    view.set_rows([running.with_eta(now + 4000.0)])
+    later = table_layout(view, 0, memo, now)
     assert later.rows[0][1][status].plain.endswith("running epoch 2/3 ~1:06:40 left")
     assert later.rows[0][0] not in later.truncated
+
+
+def test_the_time_left_runs_down_with_no_new_listing() -> None:
+    view = TableView()
+    view.set_rows([row("live", "workspace", status="running", extra={"step": 1})
+                   .with_eta(1_800_000_130.0), row("alpha", "a" * 40)])  # fmt: skip
+    memo = CellMemo()
+    status = [c.key for c in table_layout(view).columns].index("status")
+
+    def shown(now: float) -> tuple[Text, ...]:
+        # The same spinner frame each time: only the seconds shown can tell the memo apart.
+        layout = table_layout(view, 0, memo, now)
+        assert layout == table_layout(view, 0, now=now), "never a stale memo"
+        return tuple(cells[status] for _, cells in layout.rows)
+
+    first = shown(1_800_000_000.0)
+    assert first[0].plain.endswith("running epoch 2/3 ~2:10 left")
+    assert shown(1_800_000_000.3)[0] is first[0], "the same seconds shown: found again"
+    assert shown(1_800_000_001.0)[0].plain.endswith("~2:09 left")
+    assert shown(1_800_000_129.6)[0].plain.endswith("running epoch 2/3 overdue")
+    assert shown(1_800_000_500.0)[0].plain.endswith("running epoch 2/3 overdue")
+    assert shown(1e10)[1] is first[1], "a row that does not run is not made again"
 
 
 def test_columns_follow_a_changed_row_and_name_keys_of_several_files() -> None:

@@ -61,7 +61,7 @@ class Experiment(Record):
         log: str | None = None,
         live_root: str | None = None,
         run_id: str | None = None,
-        eta_s: float | None = None,
+        eta_at: float | None = None,
     ) -> None:
         self.kind: Kind = kind
         self.name = name
@@ -81,8 +81,9 @@ class Experiment(Record):
         """The folder a running experiment writes to (the workspace or a queued run's copy)."""
         self.run_id = run_id
         """A run of ours that DVC does not list (it failed, or is starting)."""
-        self.eta_s = eta_s
-        """Seconds a running experiment has left, where they can be measured (progress.py)."""
+        self.eta_at = eta_at
+        """When a running experiment should end (seconds since the epoch), where that can be
+        measured (progress.py). The time left is counted from it when shown: it runs down."""
 
     @property
     def key(self) -> str:
@@ -105,16 +106,23 @@ class Experiment(Record):
         """What a person calls it: its name, else the short rev."""
         return self.name or (self.rev if self.rev == "workspace" else self.rev[:7])
 
-    def with_eta(self, eta_s: float | None) -> Experiment:
-        """A copy of the row with the time its run has left (rows are shared: never changed)."""
+    def with_eta(self, eta_at: float | None) -> Experiment:
+        """A copy of the row with the time its run should end (rows are shared: never
+        changed)."""
         import copy
 
         timed = copy.copy(self)
-        timed.eta_s = eta_s
+        timed.eta_at = eta_at
         return timed
 
-    def as_json(self) -> dict[str, Any]:
-        """The `catdog-tui ls --json` object of this row."""
+    def seconds_left(self, now: float) -> float | None:
+        """Seconds from `now` to when the run should end (below zero once that is past)."""
+        return self.eta_at - now if self.eta_at is not None else None
+
+    def as_json(self, now: float | None = None) -> dict[str, Any]:
+        """The `catdog-tui ls --json` object of this row; `eta_s` is counted at `now` (the
+        time of printing when None), and is 0 once `eta_at` is past."""
+        left = self.seconds_left(time.time() if now is None else now)
         return {
             "name": self.name,
             "rev": self.rev,
@@ -125,7 +133,12 @@ class Experiment(Record):
             "metrics": self.metrics,
             "errors": self.errors,
             "error": self.error,
-            "eta_s": self.eta_s,
+            "eta_s": round(max(left, 0.0), 1) if left is not None else None,
+            "eta_at": (
+                datetime.fromtimestamp(self.eta_at).astimezone().isoformat()
+                if self.eta_at is not None
+                else None
+            ),
         }
 
 

@@ -1,21 +1,33 @@
-"""How far a running experiment is: steps done of how many, and the time it has left.
+"""How far a running experiment is: steps done of how many, and when it should end.
 
 The total comes from the params (`epochs`, `n_epochs`... plus a `fine_tune_epochs` beside
 it); the steps done from DVCLive's `metrics.json` (its `step`), which the listing reads anyway.
 How long a step takes comes from DVCLive's `timestamp` column (milliseconds): DVCLive writes
 it for a metric logged with `timestamp=True`, and always for its system metrics, logged every
 second or so at the step under way. A step's time is when it first appears in such a table, so
-the gaps between consecutive steps are their durations, however many rows a step has. The time
-left is the median of the last few durations times the steps left. Where the total, the steps
-done or two timed steps are missing (another project's run, DVCLive without timestamps), it is
-unknown: None, never a guess.
+the gaps between consecutive steps are their durations, however many rows a step has. Where no
+table is timed (DVCLive's Keras and Lightning callbacks time nothing, and its system monitor
+may be off), a reader that lives on (the app's) times the steps it sees happen: DVCLive
+rewrites `metrics.json` at each `next_step`, so its mtime when it first says a step is done is
+when that step ended.
 
-Cheap enough for the listing: only running rows are looked at, and each DVCLive folder's timed
-table is read from its end (the last few steps), then what was appended since the last call.
+The estimate is anchored there too: the run should end at the time its last step was written
+(that mtime) plus the median of the last few durations times the steps left. The time left is
+counted from that moment whenever it is shown, so it runs down between steps. Where the total,
+the steps done or a duration is missing (another project's run, DVCLive without timestamps
+seen by a one-shot `ls`), it is unknown: None, never a guess. A one-shot `ls` could divide the
+time since our run record's start by the steps done, but that folds the run's start (DVC's
+checkout, imports, reading the data, building the model: tens of seconds) into every step,
+which would say a run of 5-second steps has minutes left: not a measurement, so not shown.
+
+Cheap enough for the listing: only running rows are looked at, each DVCLive folder's timed
+table is read from its end (the last few steps), then what was appended since the last call,
+and `metrics.json` is read again only when it changed.
 """
 
 from __future__ import annotations
 
+import json
 import math
 import os
 import posixpath
@@ -24,7 +36,7 @@ from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from itertools import pairwise
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, NamedTuple
 
 from tui.backend.experiments import Experiment
 
@@ -80,16 +92,23 @@ def clock(seconds: float) -> str:
     return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
-def step_durations(steps: Sequence[int], times_ms: Sequence[float]) -> list[float]:
-    """Seconds per step between consecutive timed steps, oldest first. A step or a time that
-    goes back (a run started over in the same file) starts the series again."""
+def step_durations(steps: Sequence[int], times: Sequence[float]) -> list[float]:
+    """Seconds per step between consecutive timed steps (`times` in seconds), oldest first;
+    over a gap of missed steps, its time divided among them. A step or a time that goes back
+    (a run started over in the same file) starts the series again."""
     found: list[float] = []
-    for (step, time), (later, then) in pairwise(zip(steps, times_ms, strict=True)):
+    for (step, time), (later, then) in pairwise(zip(steps, times, strict=True)):
         if later <= step or then < time:
             found.clear()
             continue
-        found.append((then - time) / 1000 / (later - step))
+        found.append((then - time) / (later - step))
     return found
+
+
+def _median(durations: Sequence[float]) -> float:
+    recent = sorted(durations[-RECENT:])
+    middle = len(recent) // 2
+    return recent[middle] if len(recent) % 2 else (recent[middle - 1] + recent[middle]) / 2
 
 
 def time_left(durations: Sequence[float], done: int | None, total: int | None) -> float | None:
@@ -97,17 +116,35 @@ def time_left(durations: Sequence[float], done: int | None, total: int | None) -
     when anything it needs is unknown, or every step is done (what follows is not timed)."""
     if not total or done is None or done >= total or not durations:
         return None
-    recent = sorted(durations[-RECENT:])
-    middle = len(recent) // 2
-    median = recent[middle] if len(recent) % 2 else (recent[middle - 1] + recent[middle]) / 2
-    return round(median * (total - done), 1)
+    return round(_median(durations) * (total - done), 1)
+
+
+class Pace(NamedTuple):
+    """How fast a run's steps go, and where it was at a known moment."""
+
+    durations: list[float]
+    """Seconds per step of the recent steps, oldest first (never empty)."""
+    step: int
+    """The last step known done."""
+    at: float
+    """When it was done (seconds since the epoch): when DVCLive wrote its summary."""
+
+
+def finish_at(pace: Pace | None, total: int | None) -> float | None:
+    """When the run should end (seconds since the epoch): the last step's time plus the median
+    of the last RECENT durations times the steps left; None when anything it needs is
+    unknown, or every step is done."""
+    if pace is None or not total or pace.step + 1 >= total:
+        return None
+    return pace.at + _median(pace.durations) * (total - pace.step - 1)
 
 
 class TimedTable:
-    """The first timestamp of each of the last RECENT + 1 steps of one DVCLive table with a
-    `timestamp` column. A first read takes the rows of the last few steps from the end of the
-    file, never the whole of it (a system metric of a long run holds a row a second); later
-    reads take what was appended. A file replaced or cut short (a new run) is read afresh."""
+    """The first timestamp (in seconds) of each of the last RECENT + 1 steps of one DVCLive
+    table with a `timestamp` column. A first read takes the rows of the last few steps from
+    the end of the file, never the whole of it (a system metric of a long run holds a row a
+    second); later reads take what was appended. A file replaced or cut short (a new run) is
+    read afresh."""
 
     def __init__(self, path: Path) -> None:
         self.path = path
@@ -187,7 +224,7 @@ class TimedTable:
         for line in lines.split(b"\n"):
             cells = line.split(b"\t")
             try:
-                step, time = int(cells[at_step]), float(cells[at_time])
+                step, time = int(cells[at_step]), float(cells[at_time]) / 1000
             except (IndexError, ValueError):
                 continue  # a blank or malformed row: DVC's plots skip it too
             if step != step_before:
@@ -197,15 +234,37 @@ class TimedTable:
 
 
 class StepClock:
-    """Step durations of one DVCLive folder, from a timed table in it, followed between calls."""
+    """Step durations of one DVCLive folder, followed between calls: from a timed table in it,
+    else from the steps this clock saw DVCLive's summary (`metrics.json`) say were done."""
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
         self._timed: dict[Path, tuple[int, bool]] = {}
         self._table: TimedTable | None = None
+        self._summary = folder / "metrics.json"
+        self._summary_read: tuple[int, int, int] | None = None
+        """(inode, mtime, size) of the summary last read whole, not read again while so."""
+        self.seen: deque[tuple[int, float]] = deque(maxlen=RECENT + 1)
+        """(step, mtime of the summary when it first said so) of the last steps seen done."""
+
+    def pace(self) -> Pace | None:
+        """The recent steps' durations and the last step seen done, with its time; None until
+        a step was seen done and a duration is known."""
+        self._look_at_summary()
+        if not self.seen:
+            return None
+        durations = self._timed_durations() or step_durations(
+            [step for step, _ in self.seen], [time for _, time in self.seen]
+        )
+        step, at = self.seen[-1]
+        return Pace(durations, step, at) if durations else None
 
     def durations(self) -> list[float]:
-        """Seconds per step of the recent steps, oldest first; empty when nothing is timed."""
+        """Seconds per step of the recent steps, oldest first; empty when none is known."""
+        pace = self.pace()
+        return pace.durations if pace is not None else []
+
+    def _timed_durations(self) -> list[float]:
         path = self._timed_table()
         if path is None:
             return []
@@ -214,6 +273,32 @@ class StepClock:
         self._table.poll()
         starts = self._table.starts
         return step_durations([step for step, _ in starts], [time for _, time in starts])
+
+    def _look_at_summary(self) -> None:
+        try:
+            with self._summary.open("rb") as handle:
+                before = os.fstat(handle.fileno())
+                identity = (before.st_ino, before.st_mtime_ns, before.st_size)
+                if identity == self._summary_read:
+                    return
+                data = handle.read()
+                after = os.fstat(handle.fileno())
+        except OSError:
+            return  # not written yet, or gone: the last step seen stays
+        if (after.st_mtime_ns, after.st_size) != identity[1:]:
+            return  # written while read: its mtime may not be this step's, looked at again
+        try:
+            step = _count(json.loads(data).get("step"))
+        except (ValueError, AttributeError):
+            return  # cut short by a write under way (DVCLive truncates, then writes)
+        self._summary_read = identity
+        if step is None:
+            return
+        if self.seen and step < self.seen[-1][0]:
+            self.seen.clear()  # a new run in the same folder
+        # A summary written again at the same step (`Live.end`) keeps the step's first time.
+        if not self.seen or step > self.seen[-1][0]:
+            self.seen.append((step, before.st_mtime))
 
     def _timed_table(self) -> Path | None:
         tables = self.folder / "plots" / "metrics"
@@ -244,40 +329,42 @@ class StepClock:
 
 
 class EtaReader:
-    """The time left of running rows of one repository, their DVCLive folders followed between
-    calls. Safe to call from several threads."""
+    """When running rows of one repository should end, their DVCLive folders followed between
+    calls (a reader that lives on also times steps that no table times). Safe to call from
+    several threads."""
 
     def __init__(self, root: Path) -> None:
         self.root = root
         self._clocks: dict[Path, StepClock] = {}
         self._lock = threading.Lock()
 
-    def time_left(self, row: Experiment) -> float | None:
-        """Seconds the row's run has left; None unless it runs and that can be measured."""
+    def finish_at(self, row: Experiment) -> float | None:
+        """When the row's run should end (seconds since the epoch); None unless it runs and
+        that can be measured."""
         with self._lock:
-            return self._time_left(row, self._clocks)
+            return self._finish_at(row, self._clocks)
 
     def with_eta(self, rows: Iterable[Experiment]) -> list[Experiment]:
-        """`rows`, each running one whose time left is known replaced by a copy that has it
-        (`eta_s`). Folders of runs no longer listed as running are forgotten."""
+        """`rows`, each running one whose end can be measured replaced by a copy that has it
+        (`eta_at`). Folders of runs no longer listed as running are forgotten."""
         with self._lock:
             followed: dict[Path, StepClock] = {}
             found = []
             for row in rows:
-                eta = self._time_left(row, followed) if row.status == "running" else None
+                eta = self._finish_at(row, followed) if row.status == "running" else None
                 found.append(row.with_eta(eta) if eta is not None else row)
             self._clocks = followed
         return found
 
-    def _time_left(self, row: Experiment, followed: dict[Path, StepClock]) -> float | None:
+    def _finish_at(self, row: Experiment, followed: dict[Path, StepClock]) -> float | None:
         if row.status != "running":
             return None
         logged = logged_step(row)
         total = total_steps(row.params)
-        if logged is None or total is None:
+        if logged is None or total is None or logged[1] + 1 >= total:
             return None
-        file, step = logged
+        file, _ = logged
         root = Path(row.live_root) if row.live_root else self.root
         folder = root / posixpath.dirname(file)
         clock = followed[folder] = self._clocks.get(folder) or StepClock(folder)
-        return time_left(clock.durations(), step + 1, total)
+        return finish_at(clock.pace(), total)

@@ -110,7 +110,7 @@ class Backend:
         workspace run) and one still starting, each under the commit it started from.
         `within_s`: commits not read by then are listed without values, counted by
         `values_pending` (a first look at thousands of experiments, painted at once). A running
-        row carries the time its run has left where it can be measured (`eta_s`, progress.py)."""
+        row carries when its run should end where that can be measured (`eta_at`, progress.py)."""
         with self._listing_lock:
             rows = self.index.list(num, all_commits, within_s)
             self.values_pending = self.index.pending
@@ -119,7 +119,8 @@ class Backend:
 
     @cached_property
     def _eta(self) -> EtaReader:
-        """The time left of running rows (`eta_s`), their DVCLive folders followed."""
+        """When running rows should end (`eta_at`), their DVCLive folders followed: it lives
+        as long as the backend, so it times the steps it sees happen where no table does."""
         from tui.backend.progress import EtaReader
 
         return EtaReader(self.repo.root)

@@ -3,11 +3,13 @@
 Drawn from a `TableView` by a pure function (`table_layout`) into columns of fixed widths and
 rows of cells. A new layout with the same rows and columns updates the cells that changed; the
 table is rebuilt only when rows or columns change, and keeps its cursor and scroll. The
-spinner of running rows updates their status cells alone.
+spinner of running rows updates their status cells alone, and with it their time left, which
+runs down between listings.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -57,9 +59,9 @@ class Layout:
     """Keys of rows with a cell cut short."""
 
 
-def status_cell(row: Experiment, frame: int) -> Text:
-    """The status, with a spinner, the epoch and the time left while it runs."""
-    text = status_text(row)
+def status_cell(row: Experiment, frame: int, now: float) -> Text:
+    """The status, with a spinner, the epoch and the time left at `now` while it runs."""
+    text = status_text(row, now)
     if row.status == "running":
         text = f"{SPINNER[frame % len(SPINNER)]} {text}"
     return Text(text, style=STATUS_STYLE.get(row.status, ""))
@@ -124,10 +126,20 @@ class CellMemo:
             del self._rows[key]
 
 
-def table_layout(view: TableView, frame: int = 0, memo: CellMemo | None = None) -> Layout:
-    """Columns with widths that fit every shown value (up to a cap), and every row's cells.
-    `memo` only saves work: the layout is the same with or without it."""
+def _shown_left(row: Experiment, now: float) -> int | None:
+    """The seconds left that the row's status shows at `now` (none below zero: `overdue`)."""
+    left = row.seconds_left(now)
+    return max(round(left), 0) if left is not None else None
+
+
+def table_layout(
+    view: TableView, frame: int = 0, memo: CellMemo | None = None, now: float | None = None
+) -> Layout:
+    """Columns with widths that fit every shown value (up to a cap), and every row's cells,
+    running rows' time left counted at `now` (the wall clock when None). `memo` only saves
+    work: the layout is the same with or without it."""
     memo = memo or CellMemo()
+    now = time.time() if now is None else now
     rows = view.visible()
     metric_keys, param_keys = view.columns(rows)
     files = view.column_files(rows)
@@ -140,15 +152,18 @@ def table_layout(view: TableView, frame: int = 0, memo: CellMemo | None = None) 
         def make() -> tuple[Text, ...]:
             rev = Text(row.rev[:7] if row.rev != "workspace" else "-")
             created = Text(row.created.strftime("%b %d %H:%M") if row.created else "-")
-            fixed = (_marks(row.key, view), _name_cell(row), rev, status_cell(row, frame),
+            fixed = (_marks(row.key, view), _name_cell(row), rev, status_cell(row, frame, now),
                      created)  # fmt: skip
             return fixed + tuple(Text(c) for c in cells(row, names, files))
 
         return make
 
+    # A running row's status changes with the frame and the seconds it shows: either one
+    # makes its cells anew (the rest of the row is found again, for the price of a subtraction).
     made = [
         memo.cells(row, (context, view.colours.get(row.key), row.key in view.starred,
-                         frame if row.status == "running" else None), make_cells(row))
+                         (frame, _shown_left(row, now)) if row.status == "running" else None),
+                   make_cells(row))
         for row in rows
     ]  # fmt: skip
     memo.keep_only({row.key for row in rows})
@@ -203,10 +218,12 @@ class ExperimentsTable(DataTable[Any]):
         self.rebuilds = 0
         """How many times the rows were laid out anew (tests check it stays put)."""
         self._memo = CellMemo()
+        self.clock: Callable[[], float] = time.time
+        """The wall clock running rows' time left is counted on (a test sets its own)."""
 
     def show(self, view: TableView, frame: int = 0) -> None:
         """Draw `view`: changed cells only when rows and columns are the same."""
-        layout = table_layout(view, frame, self._memo)
+        layout = table_layout(view, frame, self._memo, self.clock())
         self.rows_by_key = {row.key: row for row in view.visible()}
         old = self.layout_shown
         self.layout_shown = layout
@@ -270,10 +287,12 @@ class ExperimentsTable(DataTable[Any]):
             self.scroll_to(*scroll, animate=False, immediate=True)
 
     def spin(self, frame: int) -> None:
-        """Advance the spinner of running rows: their status cells alone."""
+        """Advance the spinner of running rows, and count their time left down: their status
+        cells alone."""
+        now = self.clock()
         self.set_cells(
             [
-                (key, "status", status_cell(row, frame))
+                (key, "status", status_cell(row, frame, now))
                 for key, row in self.rows_by_key.items()
                 if row.status == "running"
             ]
