@@ -59,6 +59,7 @@ from tui.export import FORMATS, export_charts
 
 TICK_S = 0.1
 SPIN_EVERY = 3
+"""Ticks per spinner frame (the frame also redraws a running row's time left)."""
 LIVE_LISTING_S = 1.0
 """Least time between listings that only DVCLive's writes asked for."""
 FIRST_LOOK_S = 0.1
@@ -66,8 +67,6 @@ FIRST_LOOK_S = 0.1
 MACHINE_EVERY_S = 2.0
 """How often the machine line is read again (nvidia-smi's default is 1 s; the line is a
 glance, not a monitor)."""
-"""How long the first listing reads values before it shows the rows without the rest."""
-"""Ticks per spinner frame."""
 
 
 def _while_shown(handler: Callable[..., None]) -> Callable[..., None]:
