@@ -12,7 +12,7 @@ from tests.backend.repos import wait_for
 from tests.conftest import run
 from tui.app.app import CatdogApp
 from tui.app.screens.dialogs import ConfirmScreen, PromptScreen
-from tui.backend.formats import parse_yaml
+from tui.backend.formats import UnreadableFile, parse_yaml
 from tui.backend.service import Backend
 
 pytestmark = pytest.mark.slow
@@ -52,8 +52,12 @@ async def test_apply_asks_then_writes_the_experiments_params(repo: Path) -> None
         await pilot.press("y")
 
         def applied() -> bool:
-            params = parse_yaml((repo / "config" / "hparams.yaml").read_text())
-            return bool(params["lr"] == 0.2)
+            # DVC rewrites the file in place: a read can catch it empty or half-written.
+            try:
+                params = parse_yaml((repo / "config" / "hparams.yaml").read_text())
+            except (OSError, UnreadableFile):
+                return False
+            return isinstance(params, dict) and params.get("lr") == 0.2
 
         await wait_until(pilot, applied)
 
