@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from tui.backend.experiments import Experiment
-from tui.backend.index import MISSING
+from tui.backend.outs import MISSING
 from tui.display import cells, column_files, columns, error_summary, flat_values
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 import sys
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
     AfterValidator,
@@ -28,8 +28,9 @@ from training.stage import StageError, run_stage
 
 PARAMS_FILE = Path("params.yaml")
 
-BACKBONES = ("resnet50", "mobilenet_v3_small", "tiny")
+Backbone = Literal["resnet50", "mobilenet_v3_small", "tiny"]
 """ImageNet backbones of keras.applications, and `tiny`, a small CNN trained from scratch."""
+BACKBONES: tuple[Backbone, ...] = get_args(Backbone)
 
 # Smaller inputs leave ResNet50/MobileNet with a feature map of zero size after their strides.
 MIN_IMAGE_SIDE = 32
@@ -129,7 +130,7 @@ class TrainParams(_Section):
 class ModelParams(_Section):
     """Stage `train`: which backbone, with which weights."""
 
-    backbone: Literal["resnet50", "mobilenet_v3_small", "tiny"]
+    backbone: Backbone
     weights: str
     """`imagenet`, `none`, or the path of a local Keras weights file for the backbone."""
 

@@ -5,7 +5,7 @@ ends."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -55,20 +55,26 @@ async def test_a_run_writing_updates_cells_not_the_table_nor_the_log(
         await wait_until(pilot, lambda: app.idle)
         rebuilds, first_line = app.table.rebuilds, panel.lines[0]
         cursor, scroll = app.table.cursor_row, app.table.scroll_offset
-        status_before = str(app.table.get_cell(app.table.highlighted_key, "status"))
+
+        def highlighted_status() -> str:
+            key = app.table.highlighted_key
+            assert key is not None, "no row highlighted"
+            return str(app.table.get_cell(key, "status"))
+
+        def logged(line: str) -> Callable[[], bool]:
+            return lambda: line in "\n".join(panel.lines)
+
+        status_before = highlighted_status()
         for step in range(5):
             with log.open("a") as handle:  # as the run does: its output appended
                 handle.write(f"epoch {step} done\n")
-            await wait_until(pilot, lambda s=step: f"epoch {s} done" in "\n".join(panel.lines))
+            await wait_until(pilot, logged(f"epoch {step} done"))
         await wait_until(pilot, lambda: app.idle)
         assert app.table.rebuilds == rebuilds, "the table was laid out anew"
         assert panel.lines[0] == first_line, "the log was cleared and read again"
         assert (app.table.cursor_row, app.table.scroll_offset) == (cursor, scroll)
         # the spinner moves in the status cell alone
-        await wait_until(
-            pilot,
-            lambda: str(app.table.get_cell(app.table.highlighted_key, "status")) != status_before,
-        )
+        await wait_until(pilot, lambda: highlighted_status() != status_before)
         assert app.table.rebuilds == rebuilds
 
 

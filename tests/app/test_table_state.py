@@ -4,7 +4,7 @@ No app, no repository: rows are built as the backend builds them."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -15,10 +15,13 @@ from tui.app.widgets.experiments import CellMemo, table_layout
 from tui.backend.experiments import Experiment
 from tui.display import ColumnIndex, column_files, columns, flat_values
 
+if TYPE_CHECKING:
+    from tui.backend.experiments import Kind, Status
+
 WHEN = datetime(2026, 1, 2, 3, 4, tzinfo=timezone.utc)
 
 
-def row(name: str | None, rev: str, *, status: str = "success", kind: str = "experiment",
+def row(name: str | None, rev: str, *, status: Status = "success", kind: Kind = "experiment",
         lr: Any = 0.1, acc: Any = 0.5, extra: dict[str, Any] | None = None,
         baseline: str = "b" * 40) -> Experiment:  # fmt: skip
     metrics = {"metrics.json": {"acc": acc, **(extra or {})}}
@@ -26,9 +29,9 @@ def row(name: str | None, rev: str, *, status: str = "success", kind: str = "exp
         kind=kind,
         name=name,
         rev=rev,
-        baseline=baseline,  # type: ignore[arg-type]
+        baseline=baseline,
         status=status,
-        created=WHEN,  # type: ignore[arg-type]
+        created=WHEN,
         params={"params.yaml": {"lr": lr, "epochs": 3}},
         metrics=metrics,
     )

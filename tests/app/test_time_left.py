@@ -3,7 +3,7 @@ steps (TIMED), held in progress while the test looks, on a clock the test moves.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -53,12 +53,15 @@ async def test_a_running_row_shows_its_epoch_and_time_left(timed: tuple[Path, Pa
         def status() -> str:
             return str(app.table.get_cell(key, "status")) if key in app.table.rows_by_key else ""
 
+        def shows(text: str) -> Callable[[], bool]:
+            return lambda: text in status()
+
         # Nothing is written while the run is held: the spinner's tick counts the time down.
         rebuilds = app.table.rebuilds
         for seconds, shown in ((0.0, "~2:00 left"), (1.0, "~1:59 left"), (75.0, "~0:45 left"),
                                (121.0, "overdue")):  # fmt: skip
             now[0] = logged + seconds
-            await wait_until(pilot, lambda text=f"running epoch 3/5 {shown}": text in status())
+            await wait_until(pilot, shows(f"running epoch 3/5 {shown}"))
             assert not status().endswith("…")
         assert app.table.rows_by_key[key] is row, "no new listing: the same row"
         assert app.table.rebuilds == rebuilds

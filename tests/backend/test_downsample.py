@@ -35,8 +35,8 @@ def test_downsampler_keeps_the_bound_the_ends_and_the_extremes(
         size = chunks[turn % len(chunks)]
         piece = values[position : position + size]
         if turn % 2:
-            steps = np.arange(position, position + len(piece), dtype=np.float64)
-            sampler.extend(steps, np.array(piece, dtype=np.float64))
+            piece_steps = np.arange(position, position + len(piece), dtype=np.float64)
+            sampler.extend(piece_steps, np.array(piece, dtype=np.float64))
         else:
             for offset, value in enumerate(piece):
                 sampler.append(position + offset, value)

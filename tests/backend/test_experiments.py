@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,8 +19,8 @@ from tui.backend.repo import find_repo
 pytestmark = pytest.mark.slow
 
 
-def listing(root: Path, *args: int | bool) -> dict[str, dict[str, object]]:
-    return our_rows(ExperimentIndex(find_repo(root)).list(*args))  # type: ignore[arg-type]
+def listing(root: Path, num: int = 1, all_commits: bool = False) -> dict[str, dict[str, Any]]:
+    return our_rows(ExperimentIndex(find_repo(root)).list(num, all_commits))
 
 
 def assert_same_as_dvc(root: Path, *dvc_args: str, num: int = 1, all_commits: bool = False) -> None:

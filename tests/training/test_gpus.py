@@ -7,6 +7,7 @@ cannot exist here), and the claims themselves are real locks held by real proces
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -15,7 +16,6 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import ROOT
-from training import gpus
 from training.gpus import claim_for_run, claim_gpus, read_claims, repo_root, visible_gpus
 
 CLAIMER = """
@@ -136,7 +136,7 @@ def test_gpus_0_hides_every_card_and_claims_none(monkeypatch: pytest.MonkeyPatch
     visible, claimed = claim_for_run(0)
     assert claimed == ()
     assert visible.reason == "train.gpus=0"
-    assert gpus.os.environ["CUDA_VISIBLE_DEVICES"] == ""
+    assert os.environ["CUDA_VISIBLE_DEVICES"] == ""
 
 
 def test_a_queued_run_claims_in_the_name_of_its_repository(tmp_path: Path) -> None:

@@ -11,7 +11,7 @@ import pytest
 from training.callbacks import FeatureValidation, save_atomically
 from training.evaluate import evaluate_logits
 from training.model import build_classifier, fine_tuning_model
-from training.params import ModelParams
+from training.params import Backbone, ModelParams
 from training.stage import StageError
 
 SIDE = 32
@@ -23,7 +23,7 @@ def images(count: int, seed: int = 0, width: int = SIDE) -> np.ndarray:
 
 
 @pytest.mark.parametrize("backbone", ["resnet50", "mobilenet_v3_small", "tiny"])
-def test_model_maps_images_to_one_logit(backbone: str) -> None:
+def test_model_maps_images_to_one_logit(backbone: Backbone) -> None:
     classifier = build_classifier(
         ModelParams(backbone=backbone, weights="none"), SIDE, SIDE + 8, 0.01
     )
@@ -36,7 +36,7 @@ def test_model_maps_images_to_one_logit(backbone: str) -> None:
 
 
 @pytest.mark.parametrize("backbone", ["resnet50", "mobilenet_v3_small"])
-def test_pretrained_backbones_are_frozen_and_only_the_head_trains(backbone: str) -> None:
+def test_pretrained_backbones_are_frozen_and_only_the_head_trains(backbone: Backbone) -> None:
     classifier = build_classifier(ModelParams(backbone=backbone, weights="none"), SIDE, SIDE, 0.01)
     assert classifier.frozen_backbone
     assert not classifier.backbone.trainable
@@ -128,7 +128,7 @@ def test_a_weights_file_that_does_not_fit_is_one_line(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("backbone", ["resnet50", "mobilenet_v3_small", "tiny"])
-def test_a_weights_file_that_is_not_one_is_one_line(tmp_path: Path, backbone: str) -> None:
+def test_a_weights_file_that_is_not_one_is_one_line(tmp_path: Path, backbone: Backbone) -> None:
     path = tmp_path / "downloaded.weights.h5"
     path.write_bytes(b"<html>a login page, not weights</html>")
     with pytest.raises(StageError) as error:

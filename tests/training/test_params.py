@@ -12,7 +12,7 @@ from tests.conftest import PARAMS, ROOT, run
 from training.params import load_params, parse_params, read_yaml
 from training.stage import StageError
 
-COMMITTED = read_yaml(PARAMS)
+COMMITTED: dict[str, Any] = read_yaml(PARAMS)
 
 
 def with_value(section: str, key: str, value: Any) -> dict[str, Any]:
