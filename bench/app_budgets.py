@@ -198,13 +198,13 @@ class Probe:
         grid = self._hook_grid()
         if grid is None:
             return
-        for waiter in list(self.chart_waiters):
-            _, marker, future = waiter
-            if future.done():
-                self.chart_waiters.remove(waiter)
+        for chart_waiter in list(self.chart_waiters):
+            _, marker, chart_future = chart_waiter
+            if chart_future.done():
+                self.chart_waiters.remove(chart_waiter)
             elif marker is not None and grid.drawn > marker:
-                future.set_result(now)
-                self.chart_waiters.remove(waiter)
+                chart_future.set_result(now)
+                self.chart_waiters.remove(chart_waiter)
         if self.steps_shown:
             wall = time.time()
             kept = []
@@ -348,6 +348,13 @@ async def key_latencies(
 ) -> tuple[list[float], list[float], int]:
     """Seconds from a key to the cursor painted on its new row, and to the new row's charts
     painted; down `presses // 2` rows from `start_row`, then back up."""
+
+    def moved_from(before: int) -> Callable[[], bool]:
+        return lambda: bool(app.table.cursor_row != before)
+
+    def show(label: str | None) -> Callable[[list[Any]], bool]:
+        return lambda charts: any(c[0] == label for ch in charts for c in ch.curves)
+
     app.table.move_cursor(row=start_row)
     await asyncio.sleep(1.0)
     to_screen, to_charts, missed = [], [], 0
@@ -358,10 +365,8 @@ async def key_latencies(
         target = before + (1 if key == "j" else -1)
         row = app.table.rows_by_key.get(row_keys(app)[target])
         label = row.label if row is not None else None
-        screen = probe.paint_when(lambda before=before: app.table.cursor_row != before)
-        charts = probe.chart_when(
-            lambda charts, label=label: any(c[0] == label for ch in charts for c in ch.curves)
-        )
+        screen = probe.paint_when(moved_from(before))
+        charts = probe.chart_when(show(label))
         sent = time.perf_counter()
         send_key(app, key)
         try:

@@ -74,16 +74,21 @@ def _metrics(rng: random.Random, epochs: int) -> str:
     )
 
 
+_Folder = dict[str, "_Folder | str | bytes"]
+
+
 def _tree(repo: pygit2.Repository, files: Mapping[str, str | bytes]) -> pygit2.Oid:
-    root: dict[str, object] = {}
+    root: _Folder = {}
     for path, text in files.items():
         node = root
         *folders, name = path.split("/")
         for folder in folders:
-            node = node.setdefault(folder, {})  # type: ignore[assignment]
-        node[name] = text  # type: ignore[index]
+            child = node.setdefault(folder, {})
+            assert isinstance(child, dict), f"{path}: {folder} is a file"
+            node = child
+        node[name] = text
 
-    def build(node: dict[str, object]) -> pygit2.Oid:
+    def build(node: _Folder) -> pygit2.Oid:
         builder = repo.TreeBuilder()
         for name, child in sorted(node.items()):
             if isinstance(child, dict):
@@ -170,7 +175,8 @@ def make_repo(
     repo = pygit2.Repository(str(path))
     signature = _signature(when)
     base = repo.create_commit("HEAD", signature, signature, "baseline", _tree(repo, base_files), [])
-    repo.checkout_head(strategy=pygit2.enums.CheckoutStrategy.FORCE)
+    # pygit2 leaves checkout_head untyped.
+    repo.checkout_head(strategy=pygit2.enums.CheckoutStrategy.FORCE)  # type: ignore[no-untyped-call]
     baseline = str(base)
     for number in range(experiments):
         files: dict[str, str | bytes] = {**_experiment_files(rng, base_files)}
@@ -191,7 +197,7 @@ def make_repo(
 
 def make_history(
     path: Path, commits: int, per_commit: int, *, seed: int = 0, when: int = 1_700_000_000
-) -> Path:
+) -> int:
     """A DVC project whose `main` has `commits` commits (each changing params.yaml and its
     metrics, as a project whose experiments get committed), `per_commit` experiments under
     each, a tag every 50 commits and a `side` branch of 5 commits off the middle: what
@@ -245,7 +251,8 @@ def make_history(
             add_experiments(side, _experiment_files(rng, base_files))
         rows += 5 * (1 + per_commit)
     repo.set_head("refs/heads/main")
-    repo.checkout_head(strategy=pygit2.enums.CheckoutStrategy.FORCE)
+    # pygit2 leaves checkout_head untyped.
+    repo.checkout_head(strategy=pygit2.enums.CheckoutStrategy.FORCE)  # type: ignore[no-untyped-call]
     return rows
 
 
