@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -25,24 +25,29 @@ pytestmark = pytest.mark.slow
 WHEN = 1_767_225_600  # 2026-01-01 00:00 UTC
 
 
-@pytest.fixture
-def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CatdogApp:
+def snapshot_app(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    extra: Callable[[int], Mapping[str, bytes]] | None = None,
+) -> CatdogApp:  # fmt: skip
+    """The app on three experiments with fixed dates (and `extra` files each), in UTC."""
     monkeypatch.setenv("TZ", "UTC")
     time.tzset()
-    root = make_repo(tmp_path / "snapshot-project", 3, when=WHEN)
+    root = make_repo(tmp_path / "snapshot-project", 3, when=WHEN, extra=extra)
     return CatdogApp(Backend.discover(root), show_machine=False)
+
+
+@pytest.fixture
+def app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CatdogApp:
+    return snapshot_app(tmp_path, monkeypatch)
 
 
 @pytest.fixture
 def images_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CatdogApp:
     """The same project, its experiments with images DVCLive logged (half-blocks: the
     tests' CATDOG_TUI_IMAGES)."""
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
     images = [{path: data for path, data in logged_files(tmp_path / f"logged-{n}", n).items()
                if path.startswith("dvclive/plots/images/")} for n in range(3)]  # fmt: skip
-    root = make_repo(tmp_path / "snapshot-project", 3, when=WHEN, extra=images.__getitem__)
-    return CatdogApp(Backend.discover(root), show_machine=False)
+    return snapshot_app(tmp_path, monkeypatch, images.__getitem__)
 
 
 ROC_PLOTS = """\
@@ -82,10 +87,7 @@ def _curves(number: int) -> dict[str, bytes]:
 def curves_app(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CatdogApp:
     """The same project, its experiments with ROC and precision-recall curves declared in
     their dvc.yaml (the fixture's baseline has none)."""
-    monkeypatch.setenv("TZ", "UTC")
-    time.tzset()
-    root = make_repo(tmp_path / "snapshot-project", 3, when=WHEN, extra=_curves)
-    return CatdogApp(Backend.discover(root), show_machine=False)
+    return snapshot_app(tmp_path, monkeypatch, _curves)
 
 
 def settled(*keys: str) -> Callable[[Pilot[Any]], Any]:
